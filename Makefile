@@ -1,0 +1,125 @@
+# The C++ Raft lab. The only entry point:
+#
+#   make            build everything (installs missing Debian packages first)
+#   make lab        run the Raft lab tests (2A-2D) with the Go-style report
+#                   (simulation by default; MODE=real for real threads and time;
+#                    PART=2B or TEST=TestBackup2B to narrow it)
+#   make test       build and run every test, in both backends
+#   make bench      benchmarks (labrpc round trip)
+#   make tsan       the tests under ThreadSanitizer (real backend)
+#   make asan       the tests under AddressSanitizer + UBSan (both backends)
+#   make tsa        Clang build with -Wthread-safety -Werror
+#   make clean
+
+CXX      ?= g++
+ifeq ($(origin CXX),default)
+CXX      := g++
+endif
+JOBS     ?= 2
+BUILD    := build
+WARN     := -Wall -Wextra -Werror
+CXXSTD   := -std=c++20
+CPPFLAGS := -I. -DBOOST_TEST_DYN_LINK -MMD -MP
+BOOST_TEST_LIB := -lboost_unit_test_framework
+LIBS     := -lboost_serialization -pthread
+
+# Sources by role. The simulation backend is built when lab/sim exists.
+LAB_COMMON := lab/common.cpp
+LAB_REAL   := $(wildcard lab/real/*.cpp)
+LAB_SIM    := $(wildcard lab/sim/*.cpp)
+CORE       := $(wildcard labgob/*.cpp labrpc/*.cpp persister/*.cpp)
+RAFT       := $(wildcard raft/*.cpp)
+TESTER     := $(wildcard tests/tester/*.cpp)
+UNIT       := $(wildcard tests/unit/*.cpp)
+RAFT_TESTS := $(wildcard tests/raft/*.cpp)
+BENCH      := $(wildcard tests/bench/*.cpp)
+
+HAVE_SIM   := $(if $(LAB_SIM),yes,)
+BACKENDS   := real $(if $(HAVE_SIM),sim)
+MODE       ?= sim
+ifeq ($(HAVE_SIM),)
+MODE       := real
+endif
+
+# Variant flags: <variant>_FLAGS, <variant>_LAB (backend sources), <variant>_LIBS.
+real_FLAGS      := -O2 -g
+real_LAB        := $(LAB_REAL)
+sim_FLAGS       := -O2 -g -DLAB_SIM
+sim_LAB         := $(LAB_SIM)
+sim_LIBS        := -lboost_fiber -lboost_context -ldl
+tsan_FLAGS      := -O1 -g -fsanitize=thread
+tsan_LAB        := $(LAB_REAL)
+asan_FLAGS      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+asan_LAB        := $(LAB_REAL)
+asan-sim_FLAGS  := $(asan_FLAGS) -DLAB_SIM
+asan-sim_LAB    := $(LAB_SIM)
+asan-sim_LIBS   := $(sim_LIBS)
+
+VARIANTS := real sim tsan asan asan-sim
+
+.PHONY: all deps test lab bench tsan asan tsa clean unit-real unit-sim
+.DEFAULT_GOAL := all
+
+# First step of every target: install what is missing (Debian packages only).
+deps:
+	@scripts/setup-deps
+
+define variant_rules
+$(BUILD)/$(1)/obj/%.o: %.cpp | deps
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$(CXXSTD) $$(WARN) $$(CPPFLAGS) $$($(1)_FLAGS) -c $$< -o $$@
+
+$(1)_LIBOBJ := $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(LAB_COMMON) $$($(1)_LAB) $(CORE))
+$(1)_RAFTOBJ := $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT) $(TESTER))
+
+$(BUILD)/$(1)/unit_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(UNIT))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+
+$(BUILD)/$(1)/raft_tests: $$($(1)_LIBOBJ) $$($(1)_RAFTOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT_TESTS))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+
+$(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(BENCH))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $$($(1)_LIBS) $(LIBS)
+
+-include $$(shell find $(BUILD)/$(1)/obj -name '*.d' 2>/dev/null)
+endef
+$(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
+
+bins = $(BUILD)/$(1)/unit_tests $(if $(RAFT_TESTS),$(BUILD)/$(1)/raft_tests)
+
+all: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
+
+# Every test, in every backend. scripts/run-tests prints one line per binary.
+test: all
+	@for b in $(BACKENDS); do \
+	  scripts/run-tests $(BUILD)/$$b || exit 1; \
+	done
+
+lab: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
+	@scripts/lab-report $(BUILD)/$(MODE)/raft_tests $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
+
+bench: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(BUILD)/$(b)/bench)
+	@for b in $(BACKENDS); do echo "== $$b backend"; $(BUILD)/$$b/bench || exit 1; done
+
+tsan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,tsan)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/run-tests $(BUILD)/tsan
+
+asan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,asan) $(if $(HAVE_SIM),$(call bins,asan-sim))
+	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan
+	@$(if $(HAVE_SIM),UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim)
+
+# Syntax-only Clang pass over every source with -Wthread-safety as an error.
+TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFT) $(TESTER) $(UNIT) $(RAFT_TESTS)
+tsa: deps
+	@for f in $(TSA_SRC); do \
+	  clang++ $(CXXSTD) $(WARN) -Wthread-safety -Wthread-safety-beta -I. -fsyntax-only $$f || exit 1; \
+	done
+	@echo "tsa: $(words $(TSA_SRC)) files clean under -Wthread-safety"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,421 @@
+// The real-threads backend of lab::. Activities run on a cached pool of
+// threads; timers are Boost.Asio steady_timers on one I/O thread;
+// cancellation is a std::stop_source per activity, which wakes a waiter inside
+// std::condition_variable_any without polling.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <stop_token>
+#include <thread>
+
+#include "lab/common.hpp"
+#include "lab/lab.hpp"
+
+namespace lab {
+namespace detail {
+
+using Clock = std::chrono::steady_clock;
+struct RunState;
+
+struct Activity {
+  std::string name;
+  std::uint64_t id = 0;
+  std::shared_ptr<RunState> run;
+  std::stop_source stop;
+  std::atomic<const char*> blocked_in{nullptr};  // what it waits on, for reports
+  std::condition_variable_any sleep_cv;
+  std::mutex sleep_mu;
+};
+
+struct RunState : std::enable_shared_from_this<RunState> {
+  explicit RunState(const Options& o) : opt(o), rng(o.seed), start(Clock::now()) {}
+  const Options opt;
+
+  std::mutex m;                  // guards everything below but rng
+  std::condition_variable cv;    // run() waits here
+  std::map<std::uint64_t, Activity*> live;  // ordered by id, for reports
+  std::set<boost::asio::steady_timer*> timers;
+  bool root_done = false;
+  bool stopping = false;
+  Outcome outcome = Outcome::Passed;
+  std::vector<std::string> failures;
+  std::uint64_t next_id = 0;
+  std::uint64_t next_after = 0;
+  std::uint64_t trace_hash = kFnvOffset;
+  std::uint64_t trace_lines = 0;
+
+  std::mutex rng_mu;
+  std::mt19937_64 rng;
+  const Clock::time_point start;
+};
+
+thread_local Activity* tl_act = nullptr;
+
+Activity* current_activity() { return tl_act; }
+
+const Clock::time_point process_start = Clock::now();
+
+// --- the cached thread pool -------------------------------------------------
+// Grows when every thread is busy; a thread idle for kIdleRetire retires.
+// Leaked on purpose: idle threads may still wait on it at process exit.
+class Pool {
+ public:
+  void submit(std::function<void()> task) {
+    std::unique_lock lk(m_);
+    q_.push_back(std::move(task));
+    if (idle_ >= q_.size()) {
+      cv_.notify_one();
+      return;
+    }
+    ++threads_;
+    lk.unlock();
+    std::thread([this] { work(); }).detach();
+  }
+
+ private:
+  static constexpr auto kIdleRetire = std::chrono::seconds(10);
+  void work() {
+    std::unique_lock lk(m_);
+    for (;;) {
+      while (q_.empty()) {
+        ++idle_;
+        bool timed_out = !cv_.wait_for(lk, kIdleRetire, [&] { return !q_.empty(); });
+        --idle_;
+        if (timed_out) {
+          --threads_;
+          return;
+        }
+      }
+      auto task = std::move(q_.front());
+      q_.pop_front();
+      lk.unlock();
+      task();
+      task = nullptr;
+      lk.lock();
+    }
+  }
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> q_;
+  std::size_t idle_ = 0;
+  std::size_t threads_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;
+  return *p;
+}
+
+// --- the timer thread ---------------------------------------------------------
+boost::asio::io_context& io() {
+  static boost::asio::io_context* ctx = [] {
+    auto* c = new boost::asio::io_context(1);
+    std::thread([c] {
+      auto guard = boost::asio::make_work_guard(*c);
+      c->run();
+    }).detach();
+    return c;
+  }();
+  return *ctx;
+}
+
+// --- activities -----------------------------------------------------------------
+
+Activity& require_activity(const char* what) {
+  if (tl_act == nullptr) {
+    std::fprintf(stderr, "lab: %s called outside lab::run (no activity on this thread)\n", what);
+    std::abort();
+  }
+  return *tl_act;
+}
+
+void throw_if_killed(Activity& a) {
+  if (a.stop.stop_requested()) throw Killed{};
+}
+
+std::string stamp(RunState& rs, const std::string& name) {
+  return "activity '" + name + "', t=" +
+         format_seconds(std::chrono::duration_cast<Duration>(Clock::now() - rs.start));
+}
+
+// Requires rs.m. Cancels every activity and pending timer of the run.
+void stop_locked(RunState& rs) {
+  if (rs.stopping) return;
+  rs.stopping = true;
+  for (auto& [id, a] : rs.live) a->stop.request_stop();
+  // Timers are touched only on the I/O thread; cancel them there.
+  if (!rs.timers.empty()) {
+    boost::asio::post(io(), [keep = rs.shared_from_this()] {
+      std::lock_guard lk(keep->m);
+      for (auto* t : keep->timers) t->cancel();
+    });
+  }
+  rs.cv.notify_all();
+}
+
+void record_failure_locked(RunState& rs, std::string msg, Outcome why) {
+  if (rs.outcome == Outcome::Passed) rs.outcome = why;
+  rs.failures.push_back(std::move(msg));
+  stop_locked(rs);
+}
+
+void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn,
+                  bool root) {
+  auto* a = new Activity;  // owned by the task below, which deletes it at the end
+  a->name = std::move(name);
+  a->id = ++rs->next_id;
+  a->run = rs;
+  rs->live.emplace(a->id, a);
+  pool().submit([a, fn = std::move(fn), root]() mutable {
+    RunState& r = *a->run;
+    tl_act = a;
+    if (root || !a->stop.stop_requested()) {
+      try {
+        fn();
+      } catch (const Killed&) {
+      } catch (const std::exception& e) {
+        std::lock_guard lk(r.m);
+        record_failure_locked(r, "uncaught exception: " + std::string(e.what()) + " (" + stamp(r, a->name) + ")",
+                              Outcome::Failed);
+      } catch (...) {
+        std::lock_guard lk(r.m);
+        record_failure_locked(r, "uncaught non-standard exception (" + stamp(r, a->name) + ")", Outcome::Failed);
+      }
+    }
+    fn = nullptr;  // captured state dies while the activity still counts as live
+    tl_act = nullptr;
+    std::shared_ptr<RunState> keep = std::move(a->run);
+    std::lock_guard lk(r.m);
+    r.live.erase(a->id);
+    if (root) r.root_done = true;
+    delete a;
+    r.cv.notify_all();
+  });
+}
+
+std::string live_report_locked(RunState& rs) {
+  std::string s;
+  for (auto& [id, a] : rs.live) {
+    const char* op = a->blocked_in.load();
+    s += "\n    '" + a->name + "' (#" + std::to_string(id) + ") " +
+         (op ? std::string("blocked in ") + op : std::string("running (not in a lab:: call)"));
+  }
+  return s;
+}
+
+// Marks the calling activity as blocked in `op` for reports, for one scope.
+class Blocked {
+ public:
+  Blocked(Activity& a, const char* op) : a_(a) { a_.blocked_in.store(op, std::memory_order_relaxed); }
+  ~Blocked() { a_.blocked_in.store(nullptr, std::memory_order_relaxed); }
+
+ private:
+  Activity& a_;
+};
+
+// The predicate for a wait that ends at the first wake-up, notified or spurious.
+auto once() {
+  return [first = true]() mutable { return !std::exchange(first, false); };
+}
+
+const void* lock_owner_id() {
+  static thread_local char marker;
+  return tl_act ? static_cast<const void*>(tl_act) : &marker;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+// --- Mutex and CondVar --------------------------------------------------------------
+
+void Mutex::lock() {
+  const void* me = lock_owner_id();
+  if (owner_.load(std::memory_order_relaxed) == me)
+    fail("lab::Mutex locked twice by the same activity (it is not recursive)");
+  if (!m_.try_lock()) {
+    if (tl_act) {
+      Blocked b(*tl_act, "Mutex::lock");
+      m_.lock();
+    } else {
+      m_.lock();
+    }
+  }
+  owner_.store(me, std::memory_order_relaxed);
+}
+
+bool Mutex::try_lock() {
+  if (!m_.try_lock()) return false;
+  owner_.store(lock_owner_id(), std::memory_order_relaxed);
+  return true;
+}
+
+void Mutex::unlock() {
+  if (owner_.load(std::memory_order_relaxed) != lock_owner_id())
+    fail("lab::Mutex unlocked by an activity that does not hold it");
+  owner_.store(nullptr, std::memory_order_relaxed);
+  m_.unlock();
+}
+
+void CondVar::wait(Mutex& mu) {
+  Activity* a = tl_act;
+  if (a == nullptr) {
+    cv_.wait(mu);
+    return;
+  }
+  throw_if_killed(*a);
+  {
+    Blocked b(*a, "CondVar::wait");
+    cv_.wait(mu, a->stop.get_token(), once());
+  }
+  throw_if_killed(*a);
+}
+
+bool CondVar::wait_until(Mutex& mu, Duration deadline) {
+  Activity* a = tl_act;
+  auto start = a ? a->run->start : process_start;
+  auto abs = start + deadline;
+  if (a == nullptr) {
+    cv_.wait_until(mu, abs);
+  } else {
+    throw_if_killed(*a);
+    {
+      Blocked b(*a, "CondVar::wait_until");
+      cv_.wait_until(mu, a->stop.get_token(), abs, once());
+    }
+    throw_if_killed(*a);
+  }
+  return Clock::now() < abs;
+}
+
+// --- the free functions ------------------------------------------------------------
+
+Result run(const Options& opts, std::function<void()> root) {
+  auto rs = std::make_shared<RunState>(opts);
+  std::unique_lock lk(rs->m);
+  spawn_locked(rs, opts.name, std::move(root), true);
+  auto limit = rs->start + opts.time_limit;
+  if (!rs->cv.wait_until(lk, limit, [&] { return rs->root_done || rs->stopping; })) {
+    record_failure_locked(*rs,
+                          "time limit of " + format_seconds(opts.time_limit) +
+                              " s exceeded; activities still alive:" + live_report_locked(*rs),
+                          Outcome::TimeLimit);
+  }
+  stop_locked(*rs);
+  Result r;
+  if (!rs->cv.wait_for(lk, opts.grace, [&] { return rs->live.empty() && rs->timers.empty(); })) {
+    r.stuck = rs->live.size();
+    rs->failures.push_back(std::to_string(rs->live.size()) + " activities ignored cancellation for " +
+                           format_seconds(opts.grace) +
+                           " s (blocked outside lab::, or swallowed lab::Killed); abandoned:" +
+                           live_report_locked(*rs));
+    if (rs->outcome == Outcome::Passed) rs->outcome = Outcome::Failed;
+  }
+  r.outcome = rs->outcome;
+  r.failures = rs->failures;
+  r.seed = opts.seed;
+  r.elapsed = std::chrono::duration_cast<Duration>(Clock::now() - rs->start);
+  r.trace_hash = rs->trace_hash;
+  r.trace_lines = rs->trace_lines;
+  r.spawned = rs->next_id;
+  return r;
+}
+
+void go(std::string name, std::function<void()> fn) {
+  Activity& a = require_activity("lab::go");
+  std::lock_guard lk(a.run->m);
+  if (a.run->stopping) return;  // the run is ending; the new activity would be cancelled at once
+  spawn_locked(a.run, std::move(name), std::move(fn), false);
+}
+
+void go(std::function<void()> fn) {
+  Activity& a = require_activity("lab::go");
+  go("go#" + std::to_string(a.run->next_id + 1), std::move(fn));
+}
+
+void after(Duration d, std::function<void()> fn) {
+  Activity& a = require_activity("lab::after");
+  std::shared_ptr<RunState> rs = a.run;
+  std::lock_guard lk(rs->m);
+  if (rs->stopping) return;
+  auto t = std::make_shared<boost::asio::steady_timer>(io(), std::chrono::duration_cast<Clock::duration>(d));
+  rs->timers.insert(t.get());
+  std::string name = "after#" + std::to_string(++rs->next_after);
+  t->async_wait([rs, t, name = std::move(name), fn = std::move(fn)](const boost::system::error_code& ec) mutable {
+    std::lock_guard lk(rs->m);
+    rs->timers.erase(t.get());
+    if (!ec && !rs->stopping) spawn_locked(rs, std::move(name), std::move(fn), false);
+    rs->cv.notify_all();
+  });
+}
+
+void sleep_for(Duration d) {
+  Activity* a = tl_act;
+  if (a == nullptr) {
+    std::this_thread::sleep_for(d);
+    return;
+  }
+  throw_if_killed(*a);
+  {
+    Blocked b(*a, "sleep_for");
+    std::unique_lock lk(a->sleep_mu);
+    a->sleep_cv.wait_for(lk, a->stop.get_token(), d, [] { return false; });
+  }
+  throw_if_killed(*a);
+}
+
+Duration now() {
+  auto start = tl_act ? tl_act->run->start : process_start;
+  return std::chrono::duration_cast<Duration>(Clock::now() - start);
+}
+
+void yield() {
+  if (tl_act) throw_if_killed(*tl_act);
+  std::this_thread::yield();
+}
+
+void fail(std::string msg) {
+  Activity& a = require_activity("lab::fail");
+  {
+    std::lock_guard lk(a.run->m);
+    record_failure_locked(*a.run, msg + " (" + stamp(*a.run, a.name) + ")", Outcome::Failed);
+  }
+  throw Killed{};
+}
+
+std::uint64_t rand_u64() {
+  if (tl_act == nullptr) {
+    static std::mutex m;
+    static std::mt19937_64 g(std::random_device{}());
+    std::lock_guard lk(m);
+    return g();
+  }
+  RunState& rs = *tl_act->run;
+  std::lock_guard lk(rs.rng_mu);
+  return rs.rng();
+}
+
+void trace(std::string_view line) {
+  Activity& a = require_activity("lab::trace");
+  std::lock_guard lk(a.run->m);
+  a.run->trace_hash = fnv1a(a.run->trace_hash, line);
+  a.run->trace_hash = fnv1a(a.run->trace_hash, "\n");
+  ++a.run->trace_lines;
+}
+
+std::string activity_name() { return tl_act ? tl_act->name : std::string(); }
+bool in_run() { return tl_act != nullptr; }
+const char* backend() { return "real"; }
+
+}  // namespace lab

@@ -1,0 +1,70 @@
+// lab::Mutex and lab::CondVar, real-threads backend. Include lab/lab.hpp, not this.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace lab {
+
+namespace detail {
+struct Activity;
+Activity* current_activity();
+}  // namespace detail
+
+// A non-recursive mutex. Locking it twice from one activity, or unlocking it
+// from an activity that does not hold it, fails the run with a message.
+class LAB_CAPABILITY("mutex") Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void lock() LAB_ACQUIRE();
+  void unlock() LAB_RELEASE();
+  bool try_lock() LAB_TRY_ACQUIRE(true);
+
+ private:
+  friend class CondVar;
+  std::mutex m_;
+  std::atomic<const void*> owner_{nullptr};
+};
+
+// Condition variable over a lab::Mutex. Waits may wake spuriously (use the
+// predicate forms); a cancelled activity's wait throws lab::Killed, with the
+// mutex held again. Deadlines are lab::now() values.
+class CondVar {
+ public:
+  CondVar() = default;
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  void wait(Mutex& mu) LAB_REQUIRES(mu);
+  // Returns false if the deadline has passed.
+  bool wait_until(Mutex& mu, Duration deadline) LAB_REQUIRES(mu);
+  bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
+
+  template <class Pred>
+  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) {
+    while (!pred()) wait(mu);
+  }
+  // Returns pred() as it was when the wait ended.
+  template <class Pred>
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) {
+    while (!pred())
+      if (!wait_until(mu, deadline)) return pred();
+    return true;
+  }
+  template <class Pred>
+  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) {
+    return wait_until(mu, now() + d, std::move(pred));
+  }
+
+  void notify_one() { cv_.notify_one(); }
+  void notify_all() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable_any cv_;
+};
+
+}  // namespace lab

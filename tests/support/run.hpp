@@ -1,0 +1,45 @@
+// Running a test body inside lab::run from Boost.Test.
+//
+//   BOOST_AUTO_TEST_CASE(Chan_send_blocksUntilReceived) {
+//     auto r = labtest::run([] { ...; LAB_CHECK(x == 1, "x is " << x); });
+//     LAB_REQUIRE_PASSED(r);
+//   }
+//
+// Inside the run, check with LAB_CHECK (it calls lab::fail, which ends the run);
+// Boost.Test's own assertions belong outside, on the Result, because the body
+// runs on other threads (or fibers).
+#pragma once
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+#include "lab/lab.hpp"
+
+namespace labtest {
+
+// Runs body with the seed from LAB_SEED (or a fresh one) and prints that seed,
+// so any run can be replayed.
+inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
+  opts.seed = lab::seed_from_env();
+  std::printf("seed %llu (%s backend): LAB_SEED=%llu replays this run\n",
+              static_cast<unsigned long long>(opts.seed), lab::backend(),
+              static_cast<unsigned long long>(opts.seed));
+  std::fflush(stdout);
+  return lab::run(opts, std::move(body));
+}
+
+}  // namespace labtest
+
+#define LAB_CHECK(cond, msg)                                                    \
+  do {                                                                          \
+    if (!(cond)) {                                                              \
+      std::ostringstream lab_check_os_;                                         \
+      lab_check_os_ << msg;                                                     \
+      lab::fail(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " + \
+                lab_check_os_.str());                                           \
+    }                                                                           \
+  } while (0)
+
+#define LAB_REQUIRE_PASSED(r) BOOST_REQUIRE_MESSAGE((r).ok(), (r).summary())
