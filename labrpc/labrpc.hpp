@@ -1,0 +1,180 @@
+// labrpc — the simulated, unreliable network of the Go lab, rule for rule
+// (golab-spec §1). Built on lab:: only, so it runs in both backends.
+//
+//   auto net = labrpc::MakeNetwork();             // inside a lab::run
+//   auto end = net->MakeEnd("end1-99");           // a one-way link "client -> one server"
+//   auto svc = std::make_shared<labrpc::Service>("Raft");
+//   svc->Handle("RequestVote", rf, &Raft::RequestVote);  // void(const Args&, Reply*)
+//   auto srv = std::make_shared<labrpc::Server>();
+//   srv->AddService(svc);
+//   net->AddServer(99, srv);
+//   net->Connect("end1-99", 99);
+//   net->Enable("end1-99", true);                 // ends start disabled
+//   Reply reply;
+//   bool ok = end->Call("Raft.RequestVote", args, &reply);
+//
+// What Call promises: it returns true only if a reply arrived, and then
+// *reply holds it. false says nothing about whether the handler ran: the
+// request or the reply may have been dropped, the link disabled, the server
+// deleted or replaced. It may take long: up to 7 s towards a disconnected
+// peer when LongDelays is on, up to 2.2 s with LongReordering; replies may
+// arrive in any order. Each request runs its handler as its own activity,
+// on fresh argument and reply objects decoded from bytes. Never hold a lock
+// across Call.
+//
+// Names of ends and servers are ints or strings (Go's interface{} keys):
+// the int 99 and the string "99" are different names.
+//
+// Counts: GetTotalCount() counts every Call that reached the network
+// (dropped ones too); GetCount(server) counts the requests that reached that
+// Server object's dispatcher; GetTotalBytes() the request bytes of every
+// call plus the reply bytes of every delivered reply.
+//
+// A call of an unknown service or method fails the test with Go's message;
+// so do argument types that differ between caller and handler, and a reply
+// that does not decode.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "lab/lab.hpp"
+#include "labgob/labgob.hpp"
+
+namespace labrpc {
+
+using Name = std::variant<std::int64_t, std::string>;
+std::string to_string(const Name& n);
+
+struct Request {
+  Name endname;
+  std::string svcMeth;      // "Raft.AppendEntries"
+  const char* argsType;     // typeid name of the caller's argument type
+  labgob::Bytes args;
+};
+
+struct ReplyMsg {
+  bool ok = false;
+  labgob::Bytes reply;
+};
+
+// A receiver's handlers, registered by name with their argument and reply types.
+class Service {
+ public:
+  explicit Service(std::string name) : name_(std::move(name)) {}
+
+  template <class Recv, class Args, class Reply>
+  void Handle(std::string method, std::shared_ptr<Recv> recv, void (Recv::*fn)(const Args&, Reply*)) {
+    methods_[std::move(method)] = Method{typeid(Args).name(), labgob::type_name<Args>(),
+                                         [recv, fn](const labgob::Bytes& in) {
+                                           Reply reply{};
+                                           ((*recv).*fn)(labgob::decode<Args>(in), &reply);
+                                           return labgob::encode(reply);
+                                         }};
+  }
+
+  const std::string& name() const { return name_; }
+  // Runs the handler: the reply's bytes. Fails the test on an unknown method.
+  labgob::Bytes dispatch(const std::string& method, const Request& req) const;
+
+ private:
+  struct Method {
+    const char* argsType;
+    std::string argsTypeName;
+    std::function<labgob::Bytes(const labgob::Bytes&)> run;
+  };
+  std::string name_;
+  std::map<std::string, Method> methods_;  // filled before the server is added, then read-only
+};
+
+// A set of services behind one dispatcher, with its own incoming-RPC count.
+class Server {
+ public:
+  void AddService(std::shared_ptr<Service> svc);
+  int GetCount();
+  labgob::Bytes dispatch(const Request& req);
+
+ private:
+  lab::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Service>> services_ LAB_GUARDED_BY(mu_);
+  int count_ LAB_GUARDED_BY(mu_) = 0;
+};
+
+class Network;
+
+class ClientEnd {
+ public:
+  ClientEnd(Name name, std::shared_ptr<Network> net) : name_(std::move(name)), net_(std::move(net)) {}
+
+  template <class Args, class Reply>
+  bool Call(const std::string& svcMeth, const Args& args, Reply* reply);
+
+  const Name& name() const { return name_; }
+
+ private:
+  Name name_;
+  std::shared_ptr<Network> net_;
+};
+
+class Network : public std::enable_shared_from_this<Network> {
+ public:
+  void Cleanup();
+  void Reliable(bool yes);
+  void LongReordering(bool yes);
+  void LongDelays(bool yes);
+
+  std::shared_ptr<ClientEnd> MakeEnd(const Name& endname);
+  void AddServer(const Name& servername, std::shared_ptr<Server> srv);
+  void DeleteServer(const Name& servername);
+  void Connect(const Name& endname, const Name& servername);
+  void Enable(const Name& endname, bool enabled);
+
+  int GetCount(const Name& servername);
+  int GetTotalCount() const { return count_.load(); }
+  std::int64_t GetTotalBytes() const { return bytes_.load(); }
+
+  // The network side of ClientEnd::Call (spec §1.3).
+  ReplyMsg call(Request req);
+
+ private:
+  bool isServerDead(const Name& endname, const Name& servername, const Server* server);
+  ReplyMsg processReq(const Request& req);
+
+  lab::Mutex mu_;
+  bool reliable_ LAB_GUARDED_BY(mu_) = true;
+  bool longDelays_ LAB_GUARDED_BY(mu_) = false;
+  bool longReordering_ LAB_GUARDED_BY(mu_) = false;
+  std::map<Name, std::shared_ptr<ClientEnd>> ends_ LAB_GUARDED_BY(mu_);
+  std::map<Name, bool> enabled_ LAB_GUARDED_BY(mu_);
+  std::map<Name, std::shared_ptr<Server>> servers_ LAB_GUARDED_BY(mu_);  // null once deleted
+  std::map<Name, std::optional<Name>> connections_ LAB_GUARDED_BY(mu_);
+  std::atomic<bool> done_{false};
+  std::atomic<int> count_{0};
+  std::atomic<std::int64_t> bytes_{0};
+};
+
+std::shared_ptr<Network> MakeNetwork();
+
+// Decoding a reply that does not hold a Reply is fatal in Go; here it fails the test.
+[[noreturn]] void failDecodeReply(const std::string& why);
+
+template <class Args, class Reply>
+bool ClientEnd::Call(const std::string& svcMeth, const Args& args, Reply* reply) {
+  ReplyMsg rep = net_->call(Request{name_, svcMeth, typeid(Args).name(), labgob::encode(args)});
+  if (!rep.ok) return false;
+  try {
+    *reply = labgob::decode<Reply>(rep.reply);
+  } catch (const labgob::DecodeError& e) {
+    failDecodeReply(e.what());
+  }
+  return true;
+}
+
+}  // namespace labrpc

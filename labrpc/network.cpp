@@ -1,0 +1,242 @@
+// The network side of labrpc: golab-spec §1.3, step by step. The Go lab
+// hands each request to a dispatcher goroutine that starts one goroutine per
+// request; here the calling activity does that work itself, which is the same
+// to every observer (the dispatcher never blocks) and saves two hand-offs.
+#include <cstdio>
+#include <sstream>
+
+#include "labrpc/labrpc.hpp"
+
+namespace labrpc {
+
+using namespace std::chrono_literals;
+
+std::string to_string(const Name& n) {
+  if (const auto* i = std::get_if<std::int64_t>(&n)) return std::to_string(*i);
+  return std::get<std::string>(n);
+}
+
+std::shared_ptr<Network> MakeNetwork() { return std::make_shared<Network>(); }
+
+void failDecodeReply(const std::string& why) { lab::fail("ClientEnd.Call(): decode reply: " + why); }
+
+// --- Service and Server (spec §1.6) -------------------------------------------
+
+namespace {
+std::string list(const std::vector<std::string>& names) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < names.size(); i++) s += (i ? " " : "") + names[i];
+  return s + "]";
+}
+}  // namespace
+
+labgob::Bytes Service::dispatch(const std::string& method, const Request& req) const {
+  auto it = methods_.find(method);
+  if (it == methods_.end()) {
+    std::vector<std::string> choices;
+    for (const auto& [m, _] : methods_) choices.push_back(m);
+    lab::fail("labrpc.Service.dispatch(): unknown method " + method + " in " + req.svcMeth +
+              "; expecting one of " + list(choices));
+  }
+  const Method& m = it->second;
+  if (req.argsType != m.argsType && std::string_view(req.argsType) != m.argsType)
+    lab::fail("labrpc: " + req.svcMeth + " called with arguments of type " +
+              boost::core::demangle(req.argsType) + ", but its handler takes " + m.argsTypeName);
+  return m.run(req.args);
+}
+
+void Server::AddService(std::shared_ptr<Service> svc) {
+  lab::MutexLock lk(mu_);
+  services_[svc->name()] = std::move(svc);
+}
+
+int Server::GetCount() {
+  lab::MutexLock lk(mu_);
+  return count_;
+}
+
+labgob::Bytes Server::dispatch(const Request& req) {
+  std::shared_ptr<Service> svc;
+  std::string svcName, method;
+  {
+    lab::MutexLock lk(mu_);
+    count_ += 1;
+    auto dot = req.svcMeth.rfind('.');
+    svcName = dot == std::string::npos ? std::string() : req.svcMeth.substr(0, dot);
+    method = dot == std::string::npos ? req.svcMeth : req.svcMeth.substr(dot + 1);
+    if (auto it = services_.find(svcName); it != services_.end()) svc = it->second;
+    if (!svc) {
+      std::vector<std::string> choices;
+      for (const auto& [s, _] : services_) choices.push_back(s);
+      lk.unlock();
+      lab::fail("labrpc.Server.dispatch(): unknown service " + svcName + " in " + svcName + "." + method +
+                "; expecting one of " + list(choices));
+    }
+  }
+  return svc->dispatch(method, req);
+}
+
+// --- Network (spec §1.2) ------------------------------------------------------
+
+void Network::Cleanup() { done_ = true; }
+
+void Network::Reliable(bool yes) {
+  lab::MutexLock lk(mu_);
+  reliable_ = yes;
+}
+
+void Network::LongReordering(bool yes) {
+  lab::MutexLock lk(mu_);
+  longReordering_ = yes;
+}
+
+void Network::LongDelays(bool yes) {
+  lab::MutexLock lk(mu_);
+  longDelays_ = yes;
+}
+
+std::shared_ptr<ClientEnd> Network::MakeEnd(const Name& endname) {
+  lab::MutexLock lk(mu_);
+  if (ends_.count(endname)) lab::fail("MakeEnd: " + to_string(endname) + " already exists");
+  auto e = std::make_shared<ClientEnd>(endname, shared_from_this());
+  ends_[endname] = e;
+  enabled_[endname] = false;
+  connections_[endname] = std::nullopt;
+  return e;
+}
+
+void Network::AddServer(const Name& servername, std::shared_ptr<Server> srv) {
+  lab::MutexLock lk(mu_);
+  servers_[servername] = std::move(srv);
+}
+
+void Network::DeleteServer(const Name& servername) {
+  lab::MutexLock lk(mu_);
+  servers_[servername] = nullptr;
+}
+
+void Network::Connect(const Name& endname, const Name& servername) {
+  lab::MutexLock lk(mu_);
+  connections_[endname] = servername;
+}
+
+void Network::Enable(const Name& endname, bool enabled) {
+  lab::MutexLock lk(mu_);
+  enabled_[endname] = enabled;
+}
+
+int Network::GetCount(const Name& servername) {
+  std::shared_ptr<Server> srv;
+  {
+    lab::MutexLock lk(mu_);
+    auto it = servers_.find(servername);
+    if (it != servers_.end()) srv = it->second;
+  }
+  if (!srv) lab::fail("labrpc: GetCount(" + to_string(servername) + "): no such server (deleted?)");
+  return srv->GetCount();
+}
+
+bool Network::isServerDead(const Name& endname, const Name& servername, const Server* server) {
+  lab::MutexLock lk(mu_);
+  if (!enabled_[endname]) return true;
+  auto it = servers_.find(servername);
+  return it == servers_.end() || it->second.get() != server;
+}
+
+ReplyMsg Network::call(Request req) {
+  // Go: the hand-off to the dispatcher fails at once after Cleanup.
+  if (done_) return {};
+  count_ += 1;
+  bytes_ += static_cast<std::int64_t>(req.args.size());
+  return processReq(req);
+}
+
+namespace {
+// Where a handler activity leaves its result for the waiting caller.
+struct HandlerResult {
+  lab::Mutex mu;
+  lab::CondVar cv;
+  bool done LAB_GUARDED_BY(mu) = false;
+  labgob::Bytes reply LAB_GUARDED_BY(mu);
+};
+}  // namespace
+
+ReplyMsg Network::processReq(const Request& req) {
+  // 1. One consistent reading of the tables.
+  bool enabled, reliable, longReordering;
+  std::optional<Name> servername;
+  std::shared_ptr<Server> server;
+  {
+    lab::MutexLock lk(mu_);
+    enabled = enabled_[req.endname];
+    servername = connections_[req.endname];
+    if (servername) {
+      auto it = servers_.find(*servername);
+      if (it != servers_.end()) server = it->second;
+    }
+    reliable = reliable_;
+    longReordering = longReordering_;
+  }
+
+  // 3. Not deliverable: fail after a delay, no handler runs.
+  if (!enabled || !servername || !server) {
+    bool longDelays;
+    {
+      lab::MutexLock lk(mu_);
+      longDelays = longDelays_;
+    }
+    lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(longDelays ? 7000 : 100)));
+    return {};
+  }
+
+  // 2.1-2.2 Short delay and request drop on an unreliable network.
+  if (!reliable) {
+    lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(27)));
+    if (lab::rand_intn(1000) < 100) return {};
+  }
+
+  // 2.3 The handler runs as its own activity.
+  auto result = std::make_shared<HandlerResult>();
+  lab::go(req.svcMeth, [server, result, req] {
+    labgob::Bytes reply = server->dispatch(req);
+    lab::MutexLock lk(result->mu);
+    result->done = true;
+    result->reply = std::move(reply);
+    result->cv.notify_all();
+  });
+
+  // 2.4 Wait for it, checking every 100 ms whether the server died meanwhile.
+  // A handler that outlives the wait finishes on its own and its reply is
+  // dropped with `result`.
+  bool done = false, dead = false;
+  labgob::Bytes reply;
+  {
+    lab::MutexLock lk(result->mu);
+    while (!(done = result->done)) {
+      if (result->cv.wait_for(result->mu, 100ms, [&]() LAB_REQUIRES(result->mu) { return result->done; })) continue;
+      lk.unlock();
+      dead = isServerDead(req.endname, *servername, server.get());
+      lk.lock();
+      if (dead) break;
+    }
+    if (done) reply = std::move(result->reply);
+  }
+
+  // 2.5 Check once more: a reply from a server deleted meanwhile is discarded,
+  // so a client never sees a positive reply to an Append persisted into an
+  // old Persister.
+  if (!dead) dead = isServerDead(req.endname, *servername, server.get());
+
+  // 2.6 The outcome.
+  if (!done || dead) return {};
+  if (!reliable && lab::rand_intn(1000) < 100) return {};  // drop the reply
+  if (longReordering && lab::rand_intn(900) < 600) {
+    // Delay the reply by 200 + U{0..U{0..1999}} ms, skewed towards short delays.
+    std::int64_t upper = lab::rand_intn(2000);
+    lab::sleep_for(std::chrono::milliseconds(200 + lab::rand_intn(upper + 1)));
+  }
+  bytes_ += static_cast<std::int64_t>(reply.size());
+  return {true, std::move(reply)};
+}
+
+}  // namespace labrpc

@@ -1,0 +1,458 @@
+// labrpc's own tests, ported from the Go lab's src/labrpc/test_test.go
+// (golab-spec §1.9) with the same setups, checks, bounds and messages; plus
+// the bad-input cases Go ends the process on, which here fail the test.
+#include <boost/test/unit_test.hpp>
+
+#include <boost/serialization/access.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lab/chan.hpp"
+#include "labrpc/labrpc.hpp"
+#include "tests/support/run.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct JunkArgs {
+  int X = 0;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & X;
+  }
+};
+struct JunkReply {
+  std::string X;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & X;
+  }
+};
+
+class JunkServer {
+ public:
+  lab::Mutex mu;
+  std::vector<std::string> log1 LAB_GUARDED_BY(mu);
+  std::vector<int> log2 LAB_GUARDED_BY(mu);
+
+  void Handler1(const std::string& args, int* reply) {
+    lab::MutexLock lk(mu);
+    log1.push_back(args);
+    *reply = std::stoi(args);
+  }
+  void Handler2(const int& args, std::string* reply) {
+    lab::MutexLock lk(mu);
+    log2.push_back(args);
+    *reply = "handler2-" + std::to_string(args);
+  }
+  void Handler3(const int& args, int* reply) {
+    lab::MutexLock lk(mu);
+    lab::sleep_for(20s);
+    *reply = -args;
+  }
+  // Go's Handler4 takes *JunkArgs and Handler5 JunkArgs; C++ passes both by
+  // const reference, so the two differ only in their replies.
+  void Handler4(const JunkArgs&, JunkReply* reply) { reply->X = "pointer"; }
+  void Handler5(const JunkArgs&, JunkReply* reply) { reply->X = "no pointer"; }
+  void Handler6(const std::string& args, int* reply) { *reply = static_cast<int>(args.size()); }
+  void Handler7(const int& args, std::string* reply) { *reply = std::string(static_cast<std::size_t>(args), 'y'); }
+
+  std::size_t log2Size() {
+    lab::MutexLock lk(mu);
+    return log2.size();
+  }
+};
+
+std::shared_ptr<labrpc::Service> junkService(std::shared_ptr<JunkServer> js) {
+  auto svc = std::make_shared<labrpc::Service>("JunkServer");
+  svc->Handle("Handler1", js, &JunkServer::Handler1);
+  svc->Handle("Handler2", js, &JunkServer::Handler2);
+  svc->Handle("Handler3", js, &JunkServer::Handler3);
+  svc->Handle("Handler4", js, &JunkServer::Handler4);
+  svc->Handle("Handler5", js, &JunkServer::Handler5);
+  svc->Handle("Handler6", js, &JunkServer::Handler6);
+  svc->Handle("Handler7", js, &JunkServer::Handler7);
+  return svc;
+}
+
+// A network with one JunkServer registered under `servername`.
+struct Fixture {
+  std::shared_ptr<labrpc::Network> rn = labrpc::MakeNetwork();
+  std::shared_ptr<JunkServer> js = std::make_shared<JunkServer>();
+  explicit Fixture(const labrpc::Name& servername) {
+    auto rs = std::make_shared<labrpc::Server>();
+    rs->AddService(junkService(js));
+    rn->AddServer(servername, rs);
+  }
+  ~Fixture() { rn->Cleanup(); }
+};
+
+bool contains(const lab::Result& r, const std::string& needle) {
+  for (const auto& f : r.failures)
+    if (f.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(labrpc_tests)
+
+BOOST_AUTO_TEST_CASE(TestBasic) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    {
+      std::string reply;
+      e->Call("JunkServer.Handler2", 111, &reply);
+      LAB_CHECK(reply == "handler2-111", "wrong reply from Handler2");
+    }
+    {
+      int reply = 0;
+      e->Call("JunkServer.Handler1", std::string("9099"), &reply);
+      LAB_CHECK(reply == 9099, "wrong reply from Handler1");
+    }
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+BOOST_AUTO_TEST_CASE(TestTypes) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    {
+      JunkReply reply;
+      e->Call("JunkServer.Handler4", JunkArgs{}, &reply);
+      LAB_CHECK(reply.X == "pointer", "wrong reply from Handler4");
+    }
+    {
+      JunkReply reply;
+      e->Call("JunkServer.Handler5", JunkArgs{}, &reply);
+      LAB_CHECK(reply.X == "no pointer", "wrong reply from Handler5");
+    }
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Does net.Enable(endname, false) really disconnect a client?
+BOOST_AUTO_TEST_CASE(TestDisconnect) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    {
+      std::string reply;
+      e->Call("JunkServer.Handler2", 111, &reply);
+      LAB_CHECK(reply.empty(), "unexpected reply from Handler2");
+    }
+    f.rn->Enable("end1-99", true);
+    {
+      int reply = 0;
+      e->Call("JunkServer.Handler1", std::string("9099"), &reply);
+      LAB_CHECK(reply == 9099, "wrong reply from Handler1");
+    }
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Test net.GetCount().
+BOOST_AUTO_TEST_CASE(TestCounts) {
+  auto r = labtest::run([] {
+    Fixture f(99);
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", 99);
+    f.rn->Enable("end1-99", true);
+    for (int i = 0; i < 17; i++) {
+      std::string reply;
+      e->Call("JunkServer.Handler2", i, &reply);
+      std::string wanted = "handler2-" + std::to_string(i);
+      LAB_CHECK(reply == wanted, "wrong reply " << reply << " from Handler1, expecting " << wanted);
+    }
+    int n = f.rn->GetCount(99);
+    LAB_CHECK(n == 17, "wrong GetCount() " << n << ", expected 17");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Test RPC byte counts: the bounds of the Go test, met by our own encoding.
+BOOST_AUTO_TEST_CASE(TestBytes) {
+  auto r = labtest::run([] {
+    Fixture f(99);
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", 99);
+    f.rn->Enable("end1-99", true);
+    for (int i = 0; i < 17; i++) {
+      std::string args(284, 'x');
+      int reply = 0;
+      e->Call("JunkServer.Handler6", args, &reply);
+      LAB_CHECK(reply == static_cast<int>(args.size()),
+                "wrong reply " << reply << " from Handler6, expecting " << args.size());
+    }
+    std::int64_t n = f.rn->GetTotalBytes();
+    LAB_CHECK(n >= 4828 && n <= 6000, "wrong GetTotalBytes() " << n << ", expected about 5000");
+    for (int i = 0; i < 17; i++) {
+      std::string reply;
+      e->Call("JunkServer.Handler7", 107, &reply);
+      LAB_CHECK(reply.size() == 107, "wrong reply len=" << reply.size() << " from Handler6, expecting 107");
+    }
+    std::int64_t nn = f.rn->GetTotalBytes() - n;
+    LAB_CHECK(nn >= 1800 && nn <= 2500, "wrong GetTotalBytes() " << nn << ", expected about 2000");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Test simultaneous RPCs from one client end.
+BOOST_AUTO_TEST_CASE(TestConcurrentMany) {
+  auto r = labtest::run([] {
+    Fixture f(1000);
+    const int nclients = 20, nrpcs = 10;
+    lab::Chan<int> ch;
+    for (int ii = 0; ii < nclients; ii++) {
+      lab::go("client", [&, i = ii] {
+        int n = 0;
+        auto e = f.rn->MakeEnd(std::int64_t{i});
+        f.rn->Connect(std::int64_t{i}, 1000);
+        f.rn->Enable(std::int64_t{i}, true);
+        for (int j = 0; j < nrpcs; j++) {
+          int arg = i * 100 + j;
+          std::string reply;
+          e->Call("JunkServer.Handler2", arg, &reply);
+          std::string wanted = "handler2-" + std::to_string(arg);
+          LAB_CHECK(reply == wanted, "wrong reply " << reply << " from Handler1, expecting " << wanted);
+          n += 1;
+        }
+        ch.send(n);
+      });
+    }
+    int total = 0;
+    for (int ii = 0; ii < nclients; ii++) total += *ch.recv();
+    LAB_CHECK(total == nclients * nrpcs,
+              "wrong number of RPCs completed, got " << total << ", expected " << nclients * nrpcs);
+    int n = f.rn->GetCount(1000);
+    LAB_CHECK(n == total, "wrong GetCount() " << n << ", expected " << total);
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Test unreliable: some RPCs succeed, some do not.
+BOOST_AUTO_TEST_CASE(TestUnreliable) {
+  auto r = labtest::run([] {
+    Fixture f(1000);
+    f.rn->Reliable(false);
+    const int nclients = 300;
+    lab::Chan<int> ch;
+    for (int ii = 0; ii < nclients; ii++) {
+      lab::go("client", [&, i = ii] {
+        int n = 0;
+        auto e = f.rn->MakeEnd(std::int64_t{i});
+        f.rn->Connect(std::int64_t{i}, 1000);
+        f.rn->Enable(std::int64_t{i}, true);
+        int arg = i * 100;
+        std::string reply;
+        if (e->Call("JunkServer.Handler2", arg, &reply)) {
+          std::string wanted = "handler2-" + std::to_string(arg);
+          LAB_CHECK(reply == wanted, "wrong reply " << reply << " from Handler1, expecting " << wanted);
+          n += 1;
+        }
+        ch.send(n);
+      });
+    }
+    int total = 0;
+    for (int ii = 0; ii < nclients; ii++) total += *ch.recv();
+    LAB_CHECK(total != nclients && total != 0, "all RPCs succeeded despite unreliable");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Test concurrent RPCs from a single ClientEnd.
+BOOST_AUTO_TEST_CASE(TestConcurrentOne) {
+  auto r = labtest::run([] {
+    Fixture f(1000);
+    auto e = f.rn->MakeEnd("c");
+    f.rn->Connect("c", 1000);
+    f.rn->Enable("c", true);
+    const int nrpcs = 20;
+    lab::Chan<int> ch;
+    for (int ii = 0; ii < nrpcs; ii++) {
+      lab::go("caller", [&, i = ii] {
+        int n = 0;
+        int arg = 100 + i;
+        std::string reply;
+        e->Call("JunkServer.Handler2", arg, &reply);
+        std::string wanted = "handler2-" + std::to_string(arg);
+        LAB_CHECK(reply == wanted, "wrong reply " << reply << " from Handler2, expecting " << wanted);
+        n += 1;
+        ch.send(n);
+      });
+    }
+    int total = 0;
+    for (int ii = 0; ii < nrpcs; ii++) total += *ch.recv();
+    LAB_CHECK(total == nrpcs, "wrong number of RPCs completed, got " << total << ", expected " << nrpcs);
+    LAB_CHECK(f.js->log2Size() == static_cast<std::size_t>(nrpcs), "wrong number of RPCs delivered");
+    int n = f.rn->GetCount(1000);
+    LAB_CHECK(n == total, "wrong GetCount() " << n << ", expected " << total);
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Regression: an RPC that's delayed during Enabled=false should not delay
+// subsequent RPCs (e.g. after Enabled=true).
+BOOST_AUTO_TEST_CASE(TestRegression1) {
+  auto r = labtest::run([] {
+    Fixture f(1000);
+    auto e = f.rn->MakeEnd("c");
+    f.rn->Connect("c", 1000);
+    // start some RPCs while the ClientEnd is disabled; they'll be delayed.
+    f.rn->Enable("c", false);
+    const int nrpcs = 20;
+    lab::Chan<bool> ch;
+    for (int ii = 0; ii < nrpcs; ii++) {
+      lab::go("caller", [&, i = ii] {
+        bool ok = false;
+        int arg = 100 + i;
+        std::string reply;
+        // this call ought to return false.
+        e->Call("JunkServer.Handler2", arg, &reply);
+        ok = true;
+        ch.send(ok);
+      });
+    }
+    lab::sleep_for(100ms);
+    // now enable the ClientEnd and check that an RPC completes quickly.
+    auto t0 = lab::now();
+    f.rn->Enable("c", true);
+    {
+      int arg = 99;
+      std::string reply;
+      e->Call("JunkServer.Handler2", arg, &reply);
+      std::string wanted = "handler2-" + std::to_string(arg);
+      LAB_CHECK(reply == wanted, "wrong reply " << reply << " from Handler2, expecting " << wanted);
+    }
+    double dur = std::chrono::duration<double>(lab::now() - t0).count();
+    LAB_CHECK(dur <= 0.03, "RPC took too long (" << dur << ") after Enable");
+    for (int ii = 0; ii < nrpcs; ii++) ch.recv();
+    LAB_CHECK(f.js->log2Size() == 1, "wrong number (" << f.js->log2Size() << ") of RPCs delivered, expected 1");
+    int n = f.rn->GetCount(1000);
+    LAB_CHECK(n == 1, "wrong GetCount() " << n << ", expected " << 1);
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// If an RPC is stuck in a server, and the server is killed with
+// DeleteServer(), does the RPC get un-stuck?
+BOOST_AUTO_TEST_CASE(TestKilled) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    lab::Chan<bool> doneCh;
+    lab::go("caller", [&] {
+      int reply = 0;
+      bool ok = e->Call("JunkServer.Handler3", 99, &reply);
+      doneCh.send(ok);
+    });
+    lab::sleep_for(1000ms);
+    auto early = doneCh.recv_for(100ms);
+    LAB_CHECK(!early, "Handler3 should not have returned yet");
+    f.rn->DeleteServer("server99");
+    auto late = doneCh.recv_for(100ms);
+    LAB_CHECK(late, "Handler3 should return after DeleteServer()");
+    LAB_CHECK(!*late, "Handler3 returned successfully despite DeleteServer()");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// --- what Go ends the process on: here each fails its test with the message ---
+
+BOOST_AUTO_TEST_CASE(Call_unknownService_failsWithGoMessage) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    int reply = 0;
+    e->Call("Nope.Handler1", std::string("1"), &reply);
+  });
+  BOOST_CHECK(!r.ok());
+  BOOST_CHECK_MESSAGE(
+      contains(r, "labrpc.Server.dispatch(): unknown service Nope in Nope.Handler1; expecting one of [JunkServer]"),
+      r.summary());
+}
+
+BOOST_AUTO_TEST_CASE(Call_unknownMethod_failsWithGoMessage) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    int reply = 0;
+    e->Call("JunkServer.Handler9", std::string("1"), &reply);
+  });
+  BOOST_CHECK(!r.ok());
+  BOOST_CHECK_MESSAGE(contains(r, "labrpc.Service.dispatch(): unknown method Handler9 in JunkServer.Handler9; "
+                                  "expecting one of [Handler1 Handler2 Handler3 Handler4 Handler5 Handler6 Handler7]"),
+                      r.summary());
+}
+
+BOOST_AUTO_TEST_CASE(Call_wrongArgumentType_failsNamingBothTypes) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    int reply = 0;
+    e->Call("JunkServer.Handler1", 5, &reply);  // Handler1 takes a string
+  });
+  BOOST_CHECK(!r.ok());
+  BOOST_CHECK_MESSAGE(contains(r, "JunkServer.Handler1 called with arguments of type int, but its handler takes "
+                                  "std::__cxx11::basic_string"),
+                      r.summary());
+}
+
+BOOST_AUTO_TEST_CASE(Call_undecodableReply_failsWithGoMessage) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    JunkReply reply;  // Handler1 replies with an int, 4 bytes: not a JunkReply
+    e->Call("JunkServer.Handler1", std::string("7"), &reply);
+  });
+  BOOST_CHECK(!r.ok());
+  BOOST_CHECK_MESSAGE(contains(r, "ClientEnd.Call(): decode reply: labgob: cannot decode"), r.summary());
+}
+
+BOOST_AUTO_TEST_CASE(MakeEnd_twice_failsWithGoMessage) {
+  auto r = labtest::run([] {
+    auto rn = labrpc::MakeNetwork();
+    rn->MakeEnd("x");
+    rn->MakeEnd("x");
+  });
+  BOOST_CHECK_MESSAGE(contains(r, "MakeEnd: x already exists"), r.summary());
+}
+
+BOOST_AUTO_TEST_CASE(Cleanup_laterCallsFailAtOnce) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    f.rn->Cleanup();
+    std::string reply;
+    auto t0 = lab::now();
+    bool ok = e->Call("JunkServer.Handler2", 1, &reply);
+    LAB_CHECK(!ok, "Call succeeded after Cleanup");
+    LAB_CHECK(lab::now() - t0 < 10ms, "Call after Cleanup did not return at once");
+    LAB_CHECK(f.rn->GetTotalCount() == 0, "a call after Cleanup was counted");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
