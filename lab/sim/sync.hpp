@@ -1,0 +1,102 @@
+// lab::Mutex and lab::CondVar, simulation backend. Include lab/lab.hpp, not this.
+//
+// Both are plain data touched only by the simulation's single OS thread, so
+// they need no atomics. A blocked activity is represented by a wait id (wid)
+// in a FIFO; the runtime (lab/sim/runtime.cpp) maps live wids to parked
+// fibers. A wid whose waiter already left (timed out, cancelled) is stale and
+// skipped, so a queue never holds a dangling pointer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace lab {
+
+namespace detail {
+
+// FIFO of wait ids without per-wait allocation once warmed up.
+class WaitQueue {
+ public:
+  bool empty() const { return head_ == ids_.size(); }
+  void push(std::uint64_t wid);  // also drops stale ids at the front
+  std::uint64_t pop() {
+    std::uint64_t w = ids_[head_++];
+    if (head_ == ids_.size()) {
+      ids_.clear();
+      head_ = 0;
+    }
+    return w;
+  }
+
+ private:
+  std::vector<std::uint64_t> ids_;
+  std::size_t head_ = 0;
+};
+
+}  // namespace detail
+
+// A non-recursive mutex. Locking it twice from one activity, or unlocking it
+// from an activity that does not hold it, fails the run with a message.
+// unlock() hands the mutex straight to the longest-waiting activity.
+class LAB_CAPABILITY("mutex") Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void lock() LAB_ACQUIRE();
+  void unlock() LAB_RELEASE();
+  bool try_lock() LAB_TRY_ACQUIRE(true);
+
+ private:
+  friend class CondVar;
+  void relock_uncancellable();  // for CondVar: taken back even while cancelled
+  const void* owner_ = nullptr;  // null: free
+  detail::WaitQueue waiters_;
+};
+
+// Condition variable over a lab::Mutex. Waits may wake spuriously (use the
+// predicate forms); a cancelled activity's wait throws lab::Killed, with the
+// mutex held again. Deadlines are lab::now() values (virtual time).
+class CondVar {
+ public:
+  CondVar() = default;
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  void wait(Mutex& mu) LAB_REQUIRES(mu);
+  // Returns false if the deadline has passed.
+  bool wait_until(Mutex& mu, Duration deadline) LAB_REQUIRES(mu);
+  bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
+
+  template <class Pred>
+  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) {
+    while (!pred()) wait(mu);
+  }
+  // Returns pred() as it was when the wait ended.
+  template <class Pred>
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) {
+    while (!pred())
+      if (!wait_until(mu, deadline)) return pred();
+    return true;
+  }
+  template <class Pred>
+  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) {
+    return wait_until(mu, now() + d, std::move(pred));
+  }
+
+  void notify_one() {
+    if (!waiters_.empty()) notify_slow(false);
+  }
+  void notify_all() {
+    if (!waiters_.empty()) notify_slow(true);
+  }
+
+ private:
+  void notify_slow(bool all);
+  bool wait_impl(Mutex& mu, const Duration* deadline) LAB_REQUIRES(mu);
+  detail::WaitQueue waiters_;
+};
+
+}  // namespace lab
