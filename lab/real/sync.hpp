@@ -2,7 +2,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 
 namespace lab {
@@ -60,11 +62,20 @@ class CondVar {
     return wait_until(mu, now() + d, std::move(pred));
   }
 
-  void notify_one() { cv_.notify_one(); }
-  void notify_all() { cv_.notify_all(); }
+  void notify_one() { notify(false); }
+  void notify_all() { notify(true); }
 
  private:
-  std::condition_variable_any cv_;
+  // An event count: every notify bumps seq_ under im_; a waiter returns once
+  // seq_ moved past the value it read while holding the caller's mutex, so
+  // no notify is lost. A waiter spins briefly before it blocks: a hand-off
+  // between two running threads then costs no futex round trip.
+  bool block(Mutex& mu, const std::chrono::steady_clock::time_point* deadline);
+  void notify(bool all);
+  std::mutex im_;
+  std::condition_variable cv_;
+  std::atomic<std::uint64_t> seq_{0};  // written under im_
+  std::atomic<int> blocked_{0};        // waiters inside cv_ (not spinning)
 };
 
 }  // namespace lab
