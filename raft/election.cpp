@@ -1,0 +1,122 @@
+// raft/election.cpp — leader election (part 2A): the RequestVote RPC on
+// both sides, the election timer, and the role changes.
+#include "raft/debug.hpp"
+#include "raft/quorum.hpp"
+#include "raft/raft.hpp"
+
+namespace raft {
+
+// BEGIN SOLUTION 2A
+void Raft::resetElectionTimer() {
+  electionDeadline_ =
+      lab::now() + std::chrono::milliseconds(kElectionTimeoutMinMs + lab::rand_intn(kElectionTimeoutSpanMs));
+}
+
+// Rules for Servers, All Servers: "If RPC request or response contains term
+// T > currentTerm: set currentTerm = T, convert to follower". Also used to
+// step down within a term (a candidate that hears from the term's leader).
+// Persists when the term changed.
+void Raft::becomeFollower(int term) {
+  const Role was = role_;
+  const bool newTerm = term > currentTerm_;
+  if (newTerm) {
+    DLOG(kTerm, "S%d T%d -> T%d, follower", me_, currentTerm_, term);
+    currentTerm_ = term;
+    votedFor_ = -1;
+    persist();
+  }
+  role_ = Role::Follower;
+  // A deposed leader's deadline is stale; give the new leader time to show up.
+  if (was == Role::Leader) resetElectionTimer();
+  if (was != Role::Follower || newTerm) report_role(me_, currentTerm_, role_);
+}
+
+// Rules for Servers, Candidates: "On conversion to candidate, start election:
+// increment currentTerm, vote for self, reset election timer, send
+// RequestVote RPCs to all other servers".
+void Raft::becomeCandidate() {
+  if (killed()) return;
+  currentTerm_++;
+  votedFor_ = me_;
+  role_ = Role::Candidate;
+  votes_ = 1;
+  persist();
+  resetElectionTimer();
+  report_role(me_, currentTerm_, role_);
+  DLOG(kTimr, "S%d election timeout, stands in T%d", me_, currentTerm_);
+
+  RequestVoteArgs args;
+  args.Term = currentTerm_;
+  args.CandidateId = me_;
+  args.LastLogIndex = lastLogIndex();
+  args.LastLogTerm = lastLogTerm();
+  auto self = shared_from_this();
+  for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
+    if (p == me_) continue;
+    lab::go("S" + std::to_string(me_) + " RequestVote", [self, p, args] {
+      RequestVoteReply reply;
+      if (self->peers_[p]->Call("Raft.RequestVote", args, &reply)) self->handleRequestVoteReply(p, args, reply);
+    });
+  }
+}
+
+// "If votes received from majority of servers: become leader" — and upon
+// election, send initial empty AppendEntries RPCs (heartbeat) to each server.
+void Raft::becomeLeader() {
+  role_ = Role::Leader;
+  report_role(me_, currentTerm_, role_);
+  DLOG(kLead, "S%d leader in T%d, log ..I%d", me_, currentTerm_, lastLogIndex());
+  for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
+    nextIndex_[p] = lastLogIndex() + 1;
+    matchIndex_[p] = 0;
+    pending_[p] = false;
+  }
+  matchIndex_[me_] = lastLogIndex();
+  for (int p = 0; p < static_cast<int>(peers_.size()); p++)
+    if (p != me_) sendAppendEntries(p);
+  tickerCv_.notify_all();
+}
+
+void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply) {
+  lab::MutexLock lk(mu_);
+  if (killed()) return;
+  if (reply.Term > currentTerm_) {
+    becomeFollower(reply.Term);
+    return;
+  }
+  // A reply from an earlier election, or we already won or lost this one.
+  if (role_ != Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
+  votes_++;
+  DLOG(kVote, "S%d <- S%d vote in T%d (%d)", me_, peer, currentTerm_, votes_);
+  if (2 * votes_ > static_cast<int>(peers_.size())) becomeLeader();
+}
+// END SOLUTION
+
+// RequestVote RPC handler. Receiver implementation (Figure 2):
+//  1. Reply false if term < currentTerm (§5.1).
+//  2. If votedFor is null or candidateId, and candidate's log is at least as
+//     up-to-date as receiver's log, grant vote (§5.2, §5.4).
+// Plus All Servers: a higher term makes us a follower first. The vote and
+// the term are persisted before the reply leaves.
+void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
+  (void)args;
+  (void)reply;
+  // BEGIN SOLUTION 2A
+  lab::MutexLock lk(mu_);
+  if (args.Term > currentTerm_) becomeFollower(args.Term);
+  reply->Term = currentTerm_;
+  reply->VoteGranted = false;
+  if (args.Term < currentTerm_) return;
+  if ((votedFor_ == -1 || votedFor_ == args.CandidateId) &&
+      logIsUpToDate(args.LastLogTerm, args.LastLogIndex, lastLogTerm(), lastLogIndex())) {
+    votedFor_ = args.CandidateId;
+    persist();
+    // Followers: "granting vote to candidate" resets the election timer.
+    resetElectionTimer();
+    reply->VoteGranted = true;
+    DLOG(kVote, "S%d -> S%d vote in T%d", me_, args.CandidateId, currentTerm_);
+  }
+  // END SOLUTION
+}
+
+}  // namespace raft

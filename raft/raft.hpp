@@ -1,0 +1,191 @@
+// raft/raft.hpp — one Raft peer, the API the tester (and later a service)
+// uses; the same verbs as the Go lab's raft.go:
+//
+//   auto rf = raft::Make(peers, me, persister, applyCh);
+//       Creates a peer. peers[j] is the labrpc end to peer j (peers[me] is
+//       this one); all peers list the others in the same order. persister
+//       holds this peer's persistent state, and initially the state saved
+//       before a crash, if any. applyCh (unbuffered) receives an ApplyMsg for
+//       every newly committed entry, in log order. Make returns at once and
+//       runs the long-running work as lab:: activities.
+//   auto [index, term, isLeader] = rf->Start(command);
+//       Starts agreement on a new log entry; returns at once. index is where
+//       the command will appear if it is ever committed.
+//   auto [term, isLeader] = rf->GetState();
+//   rf->Snapshot(index, bytes);
+//       The service has a snapshot of its state through `index`: Raft may
+//       discard its log through that index. Called from the applier, between
+//       two receives on applyCh.
+//   rf->Kill();  rf->killed();
+//       Kill is advisory: activities are not joined, but they go quiet — no
+//       RPCs, no more messages on applyCh.
+//
+// The tester reaches peers' handlers only through labrpc, under the service
+// name "Raft": MakeService(rf) registers RequestVote, AppendEntries and
+// InstallSnapshot (C++ has no reflection, so the list is written out).
+//
+// Concurrency: each peer is a monitor. One lab::Mutex (mu_) guards every
+// field below it; no activity holds it across a Call, a send on applyCh, or a
+// wait. Persisting happens under it (see persist.cpp for why that is safe).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "lab/chan.hpp"
+#include "lab/lab.hpp"
+#include "labgob/command.hpp"
+#include "labgob/labgob.hpp"
+#include "labrpc/labrpc.hpp"
+#include "persister/persister.hpp"
+#include "raft/report.hpp"
+#include "raft/rpc.hpp"
+
+namespace raft {
+
+// As each Raft peer becomes aware that successive log entries are committed,
+// it sends an ApplyMsg to the service (or tester) on the applyCh passed to
+// Make(): CommandValid for a newly committed entry; in part 2D, SnapshotValid
+// (and CommandValid false) for a snapshot received from the leader.
+struct ApplyMsg {
+  bool CommandValid = false;
+  labgob::Command Command;
+  int CommandIndex = 0;
+
+  // For 2D:
+  bool SnapshotValid = false;
+  labgob::Bytes Snapshot;
+  int SnapshotTerm = 0;
+  int SnapshotIndex = 0;
+};
+
+using ApplyCh = std::shared_ptr<lab::Chan<ApplyMsg>>;
+using Peers = std::vector<std::shared_ptr<labrpc::ClientEnd>>;
+
+struct StartResult {
+  int index;
+  int term;
+  bool isLeader;
+};
+
+struct State {
+  int term;
+  bool isLeader;
+};
+
+class Raft : public std::enable_shared_from_this<Raft> {
+ public:
+  Raft(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh);
+  friend std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
+                                    ApplyCh applyCh);
+  Raft(const Raft&) = delete;
+  Raft& operator=(const Raft&) = delete;
+
+  StartResult Start(labgob::Command command);
+  State GetState();
+  void Snapshot(int index, labgob::Bytes snapshot);
+  void Kill();
+  bool killed() const { return dead_.load(); }
+
+  // RPC handlers (receivers), registered by MakeService.
+  void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply);
+  void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply);
+  void InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply);
+
+  // Long-running activities, started by Make.
+  void ticker();
+  void applier();
+
+  // Persistence (persist.cpp).
+  void persist() LAB_REQUIRES(mu_);
+  void readPersist(const labgob::Bytes& data) LAB_REQUIRES(mu_);
+
+ private:
+  lab::Mutex mu_;                                  // guards everything below it
+  const Peers peers_;                              // RPC end points of all peers
+  const std::shared_ptr<persister::Persister> persister_;  // holds this peer's persisted state
+  const int me_;                                   // this peer's index into peers_
+  const ApplyCh applyCh_;                          // where committed entries go, in order
+  std::atomic<bool> dead_{false};                  // set by Kill()
+
+  // BEGIN SOLUTION 2A
+  // Tuning. Heartbeats at most 10/s (the tester's limit); an election timeout
+  // several heartbeats long, randomised so that split votes are rare.
+  static constexpr lab::Duration kHeartbeat = std::chrono::milliseconds(125);
+  static constexpr int kElectionTimeoutMinMs = 300;
+  static constexpr int kElectionTimeoutSpanMs = 250;
+  static constexpr std::size_t kMaxEntriesPerAppend = 100;
+
+  // Persistent state on all servers (persist before replying to an RPC):
+  int currentTerm_ LAB_GUARDED_BY(mu_) = 0;  // latest term this server has seen
+  int votedFor_ LAB_GUARDED_BY(mu_) = -1;    // candidate voted for in currentTerm_, or -1
+  // END SOLUTION
+  // BEGIN SOLUTION 2B
+  // log_[0] is a sentinel standing for the last entry covered by the
+  // snapshot (index logBase_, its term); log_[k] has index logBase_ + k.
+  // Without a snapshot, logBase_ is 0 and log_[0] has term 0.
+  std::vector<LogEntry> log_ LAB_GUARDED_BY(mu_);
+  int logBase_ LAB_GUARDED_BY(mu_) = 0;
+
+  // Volatile state on all servers:
+  int commitIndex_ LAB_GUARDED_BY(mu_) = 0;  // highest log entry known to be committed
+  int lastApplied_ LAB_GUARDED_BY(mu_) = 0;  // highest log entry handed to the applier's sends
+
+  // Volatile state on leaders (reinitialised after election):
+  std::vector<int> nextIndex_ LAB_GUARDED_BY(mu_);   // per peer: next log entry to send
+  std::vector<int> matchIndex_ LAB_GUARDED_BY(mu_);  // per peer: highest entry known replicated
+  // END SOLUTION
+  // BEGIN SOLUTION 2A
+  // Not in Figure 2: role, timers and what the sending side needs.
+  Role role_ LAB_GUARDED_BY(mu_) = Role::Follower;
+  lab::Duration electionDeadline_ LAB_GUARDED_BY(mu_){};  // lab::now() after which we stand
+  int votes_ LAB_GUARDED_BY(mu_) = 0;                      // votes received in currentTerm_ as candidate
+  std::vector<lab::Duration> lastSent_ LAB_GUARDED_BY(mu_);  // per peer: when we last sent an append
+  std::vector<int> inflight_ LAB_GUARDED_BY(mu_);            // per peer: appends awaiting their Call
+  std::vector<bool> pending_ LAB_GUARDED_BY(mu_);  // per peer: something new to send once idle
+  lab::CondVar tickerCv_;                          // wakes the ticker: role change, Kill
+  // END SOLUTION
+  // BEGIN SOLUTION 2B
+  lab::CondVar applyCv_;  // wakes the applier: commitIndex_ moved, snapshot, Kill
+  // END SOLUTION
+  // BEGIN SOLUTION 2D
+  labgob::Bytes snapshot_ LAB_GUARDED_BY(mu_);  // the latest snapshot, covering up to logBase_
+  bool snapshotPending_ LAB_GUARDED_BY(mu_) = false;  // a snapshot from the leader awaits the applier
+  // END SOLUTION
+
+  // BEGIN SOLUTION 2A
+  // election.cpp
+  void resetElectionTimer() LAB_REQUIRES(mu_);
+  void becomeFollower(int term) LAB_REQUIRES(mu_);
+  void becomeCandidate() LAB_REQUIRES(mu_);
+  void becomeLeader() LAB_REQUIRES(mu_);
+  void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply);
+  // replication.cpp
+  void sendAppendEntries(int peer) LAB_REQUIRES(mu_);
+  void maybeSendAppendEntries(int peer) LAB_REQUIRES(mu_);
+  void handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok,
+                                const AppendEntriesReply& reply);
+  // END SOLUTION
+  // BEGIN SOLUTION 2B
+  void maybeAdvanceCommit() LAB_REQUIRES(mu_);
+  int lastLogIndex() const LAB_REQUIRES(mu_) { return logBase_ + static_cast<int>(log_.size()) - 1; }
+  int lastLogTerm() const LAB_REQUIRES(mu_) { return log_.back().Term; }
+  int termAt(int index) const LAB_REQUIRES(mu_) { return log_.at(static_cast<std::size_t>(index - logBase_)).Term; }
+  // END SOLUTION
+  // BEGIN SOLUTION 2D
+  // snapshot.cpp
+  void sendInstallSnapshot(int peer) LAB_REQUIRES(mu_);
+  void handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok,
+                                  const InstallSnapshotReply& reply);
+  // END SOLUTION
+};
+
+// The service and tester create a Raft server with Make.
+std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
+                           ApplyCh applyCh);
+
+// The labrpc Service "Raft" that dispatches to rf's handlers.
+std::shared_ptr<labrpc::Service> MakeService(std::shared_ptr<Raft> rf);
+
+}  // namespace raft

@@ -1,0 +1,106 @@
+// raft/snapshot.cpp — log compaction (part 2D): the service's Snapshot()
+// call, and the InstallSnapshot RPC (Figure 13) for followers that lag
+// behind the leader's snapshot.
+#include "raft/debug.hpp"
+#include "raft/raft.hpp"
+
+namespace raft {
+
+// The service says it has created a snapshot that has all info up to and
+// including index. Raft now trims its log through that index, and keeps
+// the snapshot (persisted with the state) for followers that need it.
+void Raft::Snapshot(int index, labgob::Bytes snapshot) {
+  (void)index;
+  (void)snapshot;
+  // BEGIN SOLUTION 2D
+  lab::MutexLock lk(mu_);
+  // Only forwards, and only over entries already handed to the service.
+  if (index <= logBase_ || index > lastApplied_) return;
+  std::vector<LogEntry> rest;
+  rest.reserve(log_.size() - static_cast<std::size_t>(index - logBase_));
+  rest.push_back(LogEntry{termAt(index), labgob::Command{}});  // the new sentinel
+  rest.insert(rest.end(), log_.begin() + (index - logBase_ + 1), log_.end());
+  log_ = std::move(rest);
+  logBase_ = index;
+  snapshot_ = std::move(snapshot);
+  persist();
+  DLOG(kSnap, "S%d snapshot through I%d, log ..I%d", me_, index, lastLogIndex());
+  // END SOLUTION
+}
+
+// BEGIN SOLUTION 2D
+// The leader's side: the follower needs entries the leader has compacted.
+void Raft::sendInstallSnapshot(int peer) {
+  InstallSnapshotArgs args;
+  args.Term = currentTerm_;
+  args.LeaderId = me_;
+  args.LastIncludedIndex = logBase_;
+  args.LastIncludedTerm = log_[0].Term;
+  args.Data = snapshot_;
+  inflight_[peer]++;
+  DLOG(kSnap, "S%d -> S%d install snapshot I%d T%d", me_, peer, logBase_, currentTerm_);
+  auto self = shared_from_this();
+  lab::go("S" + std::to_string(me_) + " InstallSnapshot", [self, peer, args = std::move(args)] {
+    InstallSnapshotReply reply;
+    const bool ok = self->peers_[peer]->Call("Raft.InstallSnapshot", args, &reply);
+    self->handleInstallSnapshotReply(peer, args, ok, reply);
+  });
+}
+
+void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok,
+                                      const InstallSnapshotReply& reply) {
+  lab::MutexLock lk(mu_);
+  inflight_[peer]--;
+  if (killed()) return;
+  if (ok && reply.Term > currentTerm_) {
+    becomeFollower(reply.Term);
+    return;
+  }
+  if (role_ != Role::Leader || currentTerm_ != args.Term) return;  // stale reply
+  if (ok) {
+    matchIndex_[peer] = std::max(matchIndex_[peer], args.LastIncludedIndex);
+    nextIndex_[peer] = std::max(nextIndex_[peer], args.LastIncludedIndex + 1);
+    maybeAdvanceCommit();
+  } else {
+    pending_[peer] = true;
+  }
+  maybeSendAppendEntries(peer);
+}
+// END SOLUTION
+
+// InstallSnapshot RPC handler. Receiver implementation (Figure 13, one chunk):
+//  1. Reply immediately if term < currentTerm.
+//  5. Save snapshot file, discard any existing or partial snapshot with a
+//     smaller index.
+//  6. If existing log entry has same index and term as snapshot's last
+//     included entry, retain log entries following it and reply.
+//  7. Discard the entire log.
+//  8. Reset state machine using snapshot contents — through applyCh.
+// A snapshot that does not go past commitIndex brings nothing new and is
+// ignored, so the service's state only moves forwards.
+void Raft::InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply) {
+  (void)args;
+  (void)reply;
+  // BEGIN SOLUTION 2D
+  lab::MutexLock lk(mu_);
+  reply->Term = currentTerm_;
+  if (args.Term < currentTerm_) return;  // 1.
+  if (args.Term > currentTerm_ || role_ != Role::Follower) becomeFollower(args.Term);
+  reply->Term = currentTerm_;
+  resetElectionTimer();
+  if (args.LastIncludedIndex <= commitIndex_) return;
+  std::vector<LogEntry> rest{LogEntry{args.LastIncludedTerm, labgob::Command{}}};
+  if (args.LastIncludedIndex <= lastLogIndex() && termAt(args.LastIncludedIndex) == args.LastIncludedTerm)
+    rest.insert(rest.end(), log_.begin() + (args.LastIncludedIndex - logBase_ + 1), log_.end());  // 6.
+  log_ = std::move(rest);                                                                         // 7.
+  logBase_ = args.LastIncludedIndex;
+  snapshot_ = args.Data;  // 5.
+  commitIndex_ = logBase_;
+  persist();
+  snapshotPending_ = true;  // 8.
+  applyCv_.notify_all();
+  DLOG(kSnap, "S%d installs snapshot I%d T%d from S%d", me_, logBase_, args.LastIncludedTerm, args.LeaderId);
+  // END SOLUTION
+}
+
+}  // namespace raft

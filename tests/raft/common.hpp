@@ -1,0 +1,33 @@
+// Shared by the ported Raft tests: the constants of test_test.go and the
+// wrapper that runs a test body inside a lab:: run with the Go lab's 120 s
+// per-test limit.
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "tests/support/run.hpp"
+#include "tests/tester/config.hpp"
+
+namespace raft_tests {
+
+using namespace std::chrono_literals;
+using labgob::Command;
+using tester::Cleanup;
+using tester::Config;
+using tester::fatal;
+using tester::make_config;
+using tester::randInt;
+
+// The tester generously allows solutions to complete elections in one second
+// (much more than the paper's range of timeouts).
+inline constexpr lab::Duration RaftElectionTimeout = 1000ms;
+
+inline void runTest(std::function<void()> body) {
+  lab::Options opts;
+  opts.time_limit = 120s;
+  auto r = labtest::run(std::move(body), opts);
+  LAB_REQUIRE_PASSED(r);
+}
+
+}  // namespace raft_tests

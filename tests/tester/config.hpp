@@ -1,0 +1,151 @@
+// tests/tester/config.hpp — the Raft tester, a port of the Go lab's
+// src/raft/config.go (golab-spec §5) with the same verbs, behaviour and
+// message texts. It reaches Raft only through the public API.
+//
+//   auto cfg = tester::make_config(3, /*unreliable=*/false, /*snapshot=*/false);
+//   tester::Cleanup cleanup(cfg);         // Go's `defer cfg.cleanup()`
+//   cfg->begin("Test (2B): basic agreement");
+//   int index = cfg->one(cmd, 3, false);  // full agreement on cmd, or fail
+//   int leader = cfg->checkOneLeader();
+//   cfg->disconnect(leader); cfg->connect(leader);
+//   cfg->crash1(i); cfg->start1(i, &tester::Config::applier);
+//   cfg->end();                           // prints "  ... Passed --  ..."
+//
+// Must run inside a lab:: run (labtest::run). A failed check calls
+// lab::fail with the Go message, which ends the test. Every Raft instance
+// the tester made stays alive until the run ends, crashed ones too.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lab/chan.hpp"
+#include "lab/lab.hpp"
+#include "labgob/command.hpp"
+#include "labrpc/labrpc.hpp"
+#include "persister/persister.hpp"
+#include "raft/raft.hpp"
+
+namespace tester {
+
+using labgob::Command;
+
+inline constexpr int SnapShotInterval = 10;
+
+// Go's rand.Int(): a non-negative 63-bit random int, from the run's seed.
+std::int64_t randInt();
+// 20 (or n) characters of URL-safe base64, from the run's seed.
+std::string randstring(int n);
+// Go's t.Fatalf: fails the test with msg.
+[[noreturn]] void fatal(const std::string& msg);
+
+class Config : public std::enable_shared_from_this<Config> {
+ public:
+  using ApplyCh = raft::ApplyCh;
+  using Applier = void (Config::*)(int i, ApplyCh applyCh);
+
+  Config(int n, bool unreliable, bool snapshot);
+
+  // Crash and restart (§5.3).
+  void crash1(int i);
+  void start1(int i, Applier applier);
+  // Network partitions (§5.4).
+  void connect(int i);
+  void disconnect(int i);
+  void setunreliable(bool unrel);
+  void setlongreordering(bool longrel);
+  int rpcCount(int server);
+  int rpcTotal();
+  std::int64_t bytesTotal();
+  // Appliers (§5.5).
+  void applier(int i, ApplyCh applyCh);
+  void applierSnap(int i, ApplyCh applyCh);
+  // Queries (§5.6).
+  int checkOneLeader();
+  int checkTerms();
+  void checkNoLeader();
+  std::pair<int, Command> nCommitted(int index);
+  Command wait(int index, int n, int startTerm);
+  int one(Command cmd, int expectedServers, bool retry);
+  // Timing and statistics (§5.7).
+  void begin(const std::string& description);
+  void end();
+  void cleanup();
+  bool checkFinished() const { return finished_.load(); }
+  int LogSize();
+
+  // What Go tests read directly: cfg.n, cfg.rafts[i], cfg.connected[i].
+  const int n;
+  std::shared_ptr<raft::Raft> rafts(int i);
+  bool connected(int i);
+
+ private:
+  std::pair<std::string, bool> checkLogs(int i, const raft::ApplyMsg& m) LAB_REQUIRES(mu_);
+  std::string ingestSnap(int i, const labgob::Bytes& snapshot, int index) LAB_REQUIRES(mu_);
+  void checkTimeout();
+  [[noreturn]] void applyFatal(const std::string& err);
+  std::string dumpCluster();
+
+  lab::Mutex mu_;
+  std::atomic<bool> finished_{false};
+  std::shared_ptr<labrpc::Network> net_;
+  std::vector<std::shared_ptr<raft::Raft>> rafts_ LAB_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<raft::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
+  std::vector<std::string> applyErr_ LAB_GUARDED_BY(mu_);
+  std::vector<bool> connected_ LAB_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<persister::Persister>> saved_ LAB_GUARDED_BY(mu_);
+  std::vector<std::vector<std::string>> endnames_ LAB_GUARDED_BY(mu_);
+  std::vector<std::map<int, Command>> logs_ LAB_GUARDED_BY(mu_);
+  std::vector<int> lastApplied_ LAB_GUARDED_BY(mu_);
+  lab::Duration start_{};
+  // begin()/end() statistics.
+  lab::Duration t0_{};
+  int rpcs0_ = 0;
+  int cmds0_ = 0;
+  std::int64_t bytes0_ = 0;
+  int maxIndex_ LAB_GUARDED_BY(mu_) = 0;
+  int maxIndex0_ = 0;
+};
+
+std::shared_ptr<Config> make_config(int n, bool unreliable, bool snapshot);
+
+// Go's `defer cfg.cleanup()`: kills every Raft and cleans up the network
+// when the test body ends, passed or failed.
+class Cleanup {
+ public:
+  explicit Cleanup(std::shared_ptr<Config> cfg) : cfg_(std::move(cfg)) {}
+  ~Cleanup() { cfg_->cleanup(); }
+  Cleanup(const Cleanup&) = delete;
+  Cleanup& operator=(const Cleanup&) = delete;
+
+ private:
+  std::shared_ptr<Config> cfg_;
+};
+
+// Go's sync.WaitGroup, over lab::.
+class WaitGroup {
+ public:
+  void Add(int k) {
+    lab::MutexLock lk(mu_);
+    n_ += k;
+  }
+  void Done() {
+    lab::MutexLock lk(mu_);
+    if (--n_ == 0) cv_.notify_all();
+  }
+  void Wait() {
+    lab::MutexLock lk(mu_);
+    while (n_ > 0) cv_.wait(mu_);
+  }
+
+ private:
+  lab::Mutex mu_;
+  lab::CondVar cv_;
+  int n_ LAB_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace tester
