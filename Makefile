@@ -51,7 +51,7 @@ tsan_FLAGS      := -O1 -g -fsanitize=thread
 tsan_LAB        := $(LAB_REAL)
 asan_FLAGS      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan_LAB        := $(LAB_REAL)
-asan-sim_FLAGS  := $(asan_FLAGS) -DLAB_SIM
+asan-sim_FLAGS  := $(asan_FLAGS) -DLAB_SIM --param=asan-stack=0 -DLAB_NO_ASAN_FIBERS # ASan fallback of spec/sim-runtime.md §4 (heap+leaks; no fiber switch annotations)
 asan-sim_LAB    := $(LAB_SIM)
 asan-sim_LIBS   := $(sim_LIBS)
 

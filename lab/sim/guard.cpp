@@ -10,8 +10,10 @@
 // Boost.Fiber's own timed operations are caught elsewhere (SimAlgo::suspend_until)
 // and busy loops by the watchdog, both in runtime.cpp.
 //
-// glibc-specific: the real pthread_mutex_lock is reached through its
-// versioned alias __pthread_mutex_lock, because dlsym itself may lock.
+// The real functions are found with dlsym(RTLD_NEXT): that is libc's, or the
+// sanitizer's interceptor in a sanitizer build. (glibc's versioned alias
+// __pthread_mutex_lock@GLIBC_2.2.5 does not work under ASan: libasan
+// intercepts that name and its REAL() pointer is null on glibc >= 2.34.)
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1
 #endif
@@ -21,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "lab/sim/internal.hpp"
@@ -55,8 +58,6 @@ using lab::detail::tl_guard;
 
 extern "C" {
 
-int lab_real_pthread_mutex_lock(pthread_mutex_t* m);
-__asm__(".symver lab_real_pthread_mutex_lock, __pthread_mutex_lock@GLIBC_2.2.5");
 int __nanosleep(const struct timespec* req, struct timespec* rem);
 
 int pthread_mutex_lock(pthread_mutex_t* m) {
@@ -65,7 +66,16 @@ int pthread_mutex_lock(pthread_mutex_t* m) {
     if (r != EBUSY) return r;
     blocked("pthread_mutex_lock on a mutex held elsewhere (contended std::mutex?)");
   }
-  return lab_real_pthread_mutex_lock(m);
+  // Resolved on first use, without a lock of any kind (dlsym takes only
+  // glibc-internal locks). Racing first calls store the same pointer.
+  using Fn = int (*)(pthread_mutex_t*);
+  static std::atomic<Fn> real{nullptr};
+  Fn f = real.load(std::memory_order_relaxed);
+  if (f == nullptr) {
+    f = next_symbol<Fn>("pthread_mutex_lock");
+    real.store(f, std::memory_order_relaxed);
+  }
+  return f(m);
 }
 
 int nanosleep(const struct timespec* req, struct timespec* rem) {

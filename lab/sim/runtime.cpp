@@ -123,6 +123,8 @@ struct Sim {
   std::vector<std::uint32_t> free_slots;
 
   bool stopping = false;
+  bool shut = false;                 // lab::shutdown() ran: later go()/after() never run
+  std::uint64_t shutdown_wid = 0;    // the activity waiting in lab::shutdown()
   Outcome outcome = Outcome::Passed;
   std::vector<std::string> failures;
   std::uint64_t next_id = 0;
@@ -385,6 +387,7 @@ void Sim::body(FiberRec* r, std::function<void()>& fn, bool root) {
   static_cast<SimProps*>(bf::context::active()->get_properties())->rec = nullptr;
   probe.current.store(nullptr, std::memory_order_relaxed);
   live.erase(r->id);
+  if (shutdown_wid) wake(shutdown_wid, Wake::Notified);  // it re-checks who is left
   if (live.empty()) wake_main();
 }
 
@@ -689,7 +692,7 @@ Result run(const Options& opts, std::function<void()> root) {
 
 void go(std::string name, std::function<void()> fn) {
   Sim& s = sim_or_die("lab::go");
-  if (s.stopping) return;  // the run is ending; the new activity would be cancelled at once
+  if (s.stopping || s.shut) return;  // the run is ending; the new activity would be cancelled at once
   s.spawn(std::move(name), std::move(fn), false);
 }
 
@@ -700,7 +703,7 @@ void go(std::function<void()> fn) {
 
 void after(Duration d, std::function<void()> fn) {
   Sim& s = sim_or_die("lab::after");
-  if (s.stopping) return;
+  if (s.stopping || s.shut) return;
   std::int64_t at = s.now() + std::max<std::int64_t>(d.count(), 0);
   s.timers.emplace(TimerKey{at, ++s.timer_seq},
                    TimerEntry{0, "after#" + std::to_string(++s.next_after), std::move(fn)});
@@ -714,6 +717,29 @@ void sleep_for(Duration d) {
   Waiter w(s, "sleep_for", true);
   w.set_timer(s.now() + d.count());
   w.park();
+}
+
+void shutdown() {
+  // Never throws: ShutdownGuard calls it from a destructor, also while its
+  // activity unwinds after a cancellation.
+  Sim& s = sim_or_die("lab::shutdown");
+  FiberRec* me = s.current();
+  s.shut = true;
+  for (auto& [id, r] : s.live)
+    if (r.get() != me) r->killed = true;
+  for (auto& [id, r] : s.live)
+    if (r.get() != me && r->waiting && r->waiting->cancellable && r->waiting->wid)
+      s.wake(r->waiting->wid, Wake::Killed);
+  {
+    auto dropped = std::move(s.timers);  // the caller is running, so none of these is its own
+    s.timers.clear();
+  }
+  while (s.live.size() > (me ? 1u : 0u)) {
+    Waiter w(s, "shutdown", false);
+    s.shutdown_wid = w.wid;
+    w.park();
+  }
+  s.shutdown_wid = 0;
 }
 
 Duration now() { return Duration(sim_or_die("lab::now").now()); }

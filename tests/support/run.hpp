@@ -27,7 +27,12 @@ inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
               static_cast<unsigned long long>(opts.seed), lab::backend(),
               static_cast<unsigned long long>(opts.seed));
   std::fflush(stdout);
-  return lab::run(opts, std::move(body));
+  lab::Result r = lab::run(opts, std::move(body));
+  // scripts/determinism-check compares this line between runs of one seed.
+  std::printf("trace %016llx (%llu lines)\n", static_cast<unsigned long long>(r.trace_hash),
+              static_cast<unsigned long long>(r.trace_lines));
+  std::fflush(stdout);
+  return r;
 }
 
 }  // namespace labtest
