@@ -22,13 +22,16 @@
 //   lab::Chan<T>                  // Go channel, unbuffered by default (lab/chan.hpp)
 //   lab::rand_u64(), lab::rand_intn(n)   // the run's seeded random source
 //   lab::fail("message")          // fail the run from any activity
+//   lab::ShutdownGuard g;         // on scope exit: cancel and join every other activity
 //
 // Lifetime. lab::run owns every activity started inside it. When the root
 // returns, fails, or the time limit passes, every activity still alive is
 // cancelled: its next blocking lab:: call (sleep, wait, channel operation)
 // throws lab::Killed, which unwinds its stack. run() returns only when all of
 // them have ended, so nothing outlives the test. Never swallow lab::Killed:
-// a `catch (...)` must rethrow it.
+// a `catch (...)` must rethrow it. The root's own locals die when it returns,
+// before that cancellation: guard state other activities use with a
+// lab::ShutdownGuard declared after it.
 //
 // Misuse is an error with a message that names the activity and the time,
 // never a hang: a recursive lock, an unlock by a non-owner, a send on a closed
@@ -93,6 +96,21 @@ void after(Duration d, std::function<void()> fn);
 void sleep_for(Duration d);
 Duration now();
 void yield();
+
+// Cancels every other activity of the run and waits until they have ended;
+// pending after() timers are dropped and activities started later never run.
+// The caller goes on. When the root simply returns, its locals are destroyed
+// before run() cancels the rest, so state that other activities use must
+// outlive them: hold a ShutdownGuard declared after that state.
+void shutdown();
+
+class ShutdownGuard {
+ public:
+  ShutdownGuard() = default;
+  ~ShutdownGuard() { shutdown(); }
+  ShutdownGuard(const ShutdownGuard&) = delete;
+  ShutdownGuard& operator=(const ShutdownGuard&) = delete;
+};
 
 // Fails the run: records msg with the current activity and time, cancels
 // every activity, and throws lab::Killed in the caller.

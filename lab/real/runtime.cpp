@@ -196,11 +196,12 @@ std::string stamp(RunState& rs, const std::string& name) {
          format_seconds(std::chrono::duration_cast<Duration>(Clock::now() - rs.start));
 }
 
-// Requires rs.m. Cancels every activity and pending timer of the run.
-void stop_locked(RunState& rs) {
-  if (rs.stopping) return;
+// Requires rs.m. Cancels every activity of the run but `except`, drops the
+// pending timers, and stops new activities from starting.
+void cancel_locked(RunState& rs, Activity* except) {
   rs.stopping = true;
-  for (auto& [id, a] : rs.live) a->stop.request_stop();
+  for (auto& [id, a] : rs.live)
+    if (a != except) a->stop.request_stop();
   // Timers are touched only on the I/O thread; cancel them there.
   if (!rs.timers.empty()) {
     boost::asio::post(io(), [keep = rs.shared_from_this()] {
@@ -214,7 +215,7 @@ void stop_locked(RunState& rs) {
 void record_failure_locked(RunState& rs, std::string msg, Outcome why) {
   if (rs.outcome == Outcome::Passed) rs.outcome = why;
   rs.failures.push_back(std::move(msg));
-  stop_locked(rs);
+  cancel_locked(rs, nullptr);
 }
 
 void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn,
@@ -247,13 +248,14 @@ void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::fu
     r.live.erase(a->id);
     if (root) r.root_done = true;
     delete a;
-    if (root || (r.stopping && r.live.empty())) r.cv.notify_all();  // wakes run()
+    if (root || r.stopping) r.cv.notify_all();  // wakes run() or shutdown()
   });
 }
 
-std::string live_report_locked(RunState& rs) {
+std::string live_report_locked(RunState& rs, const Activity* except = nullptr) {
   std::string s;
   for (auto& [id, a] : rs.live) {
+    if (a == except) continue;
     const char* op = a->blocked_in.load();
     s += "\n    '" + a->name + "' (#" + std::to_string(id) + ") " +
          (op ? std::string("blocked in ") + op : std::string("running (not in a lab:: call)"));
@@ -366,27 +368,33 @@ bool CondVar::wait_until(Mutex& mu, Duration deadline) {
 
 // --- the free functions ------------------------------------------------------------
 
+// Requires rs.m. Waits up to the grace period until only `self` (if any) is
+// left and no timer is pending; otherwise reports the rest as stuck.
+void join_locked(RunState& rs, std::unique_lock<std::mutex>& lk, Activity* self, std::uint64_t& stuck) {
+  const std::size_t keep = self ? 1 : 0;
+  if (rs.cv.wait_for(lk, rs.opt.grace, [&] { return rs.live.size() == keep && rs.timers.empty(); })) return;
+  stuck = rs.live.size() - keep;
+  rs.failures.push_back(std::to_string(stuck) + " activities ignored cancellation for " +
+                        format_seconds(rs.opt.grace) +
+                        " s (blocked outside lab::, or swallowed lab::Killed); abandoned:" +
+                        live_report_locked(rs, self));
+  if (rs.outcome == Outcome::Passed) rs.outcome = Outcome::Failed;
+}
+
 Result run(const Options& opts, std::function<void()> root) {
   auto rs = std::make_shared<RunState>(opts);
   std::unique_lock lk(rs->m);
   spawn_locked(rs, opts.name, std::move(root), true);
   auto limit = rs->start + opts.time_limit;
-  if (!rs->cv.wait_until(lk, limit, [&] { return rs->root_done || rs->stopping; })) {
+  if (!rs->cv.wait_until(lk, limit, [&] { return rs->root_done || rs->outcome != Outcome::Passed; })) {
     record_failure_locked(*rs,
                           "time limit of " + format_seconds(opts.time_limit) +
                               " s exceeded; activities still alive:" + live_report_locked(*rs),
                           Outcome::TimeLimit);
   }
-  stop_locked(*rs);
+  cancel_locked(*rs, nullptr);
   Result r;
-  if (!rs->cv.wait_for(lk, opts.grace, [&] { return rs->live.empty() && rs->timers.empty(); })) {
-    r.stuck = rs->live.size();
-    rs->failures.push_back(std::to_string(rs->live.size()) + " activities ignored cancellation for " +
-                           format_seconds(opts.grace) +
-                           " s (blocked outside lab::, or swallowed lab::Killed); abandoned:" +
-                           live_report_locked(*rs));
-    if (rs->outcome == Outcome::Passed) rs->outcome = Outcome::Failed;
-  }
+  join_locked(*rs, lk, nullptr, r.stuck);
   r.outcome = rs->outcome;
   r.failures = rs->failures;
   r.seed = opts.seed;
@@ -395,6 +403,15 @@ Result run(const Options& opts, std::function<void()> root) {
   r.trace_lines = rs->trace_lines;
   r.spawned = rs->next_id;
   return r;
+}
+
+void shutdown() {
+  Activity& a = require_activity("lab::shutdown");
+  RunState& rs = *a.run;
+  std::unique_lock lk(rs.m);
+  cancel_locked(rs, &a);
+  std::uint64_t stuck = 0;
+  join_locked(rs, lk, &a, stuck);
 }
 
 void go(std::string name, std::function<void()> fn) {
@@ -418,10 +435,16 @@ void after(Duration d, std::function<void()> fn) {
   rs->timers.insert(t.get());
   std::string name = "after#" + std::to_string(++rs->next_after);
   t->async_wait([rs, t, name = std::move(name), fn = std::move(fn)](const boost::system::error_code& ec) mutable {
-    std::lock_guard lk(rs->m);
+    std::unique_lock lk(rs->m);
+    if (!ec && !rs->stopping) {
+      spawn_locked(rs, std::move(name), std::move(fn), false);
+    } else {
+      lk.unlock();
+      fn = nullptr;  // what it captured dies before the timer counts as gone
+      lk.lock();
+    }
     rs->timers.erase(t.get());
-    if (!ec && !rs->stopping) spawn_locked(rs, std::move(name), std::move(fn), false);
-    if (rs->stopping && rs->timers.empty()) rs->cv.notify_all();  // wakes run()
+    if (rs->stopping && rs->timers.empty()) rs->cv.notify_all();  // wakes run() or shutdown()
   });
 }
 

@@ -37,6 +37,7 @@ BOOST_AUTO_TEST_SUITE(Runtime)
 BOOST_AUTO_TEST_CASE(go_runsActivitiesConcurrently) {
   auto r = labtest::run([] {
     lab::Chan<int> ping, pong;
+    lab::ShutdownGuard guard;  // ends "echo" before ping and pong die
     lab::go("echo", [&] {
       for (int i = 0; i < 100; i++) pong.send(*ping.recv() + 1);
     });
@@ -65,6 +66,7 @@ BOOST_AUTO_TEST_CASE(after_firesInDeadlineOrder) {
   auto r = labtest::run([] {
     lab::Mutex mu;
     std::vector<int> order;
+    lab::ShutdownGuard guard;
     auto push = [&](int v) {
       return [&, v] {
         lab::MutexLock lk(mu);
@@ -84,6 +86,7 @@ BOOST_AUTO_TEST_CASE(after_firesInDeadlineOrder) {
 BOOST_AUTO_TEST_CASE(after_callbackMayBlock) {
   auto r = labtest::run([] {
     lab::Chan<int> ch;
+    lab::ShutdownGuard guard;
     lab::after(10ms, [&] { ch.send(7); });  // blocks until the root receives
     lab::sleep_for(30ms);
     auto v = ch.recv();
@@ -97,6 +100,7 @@ BOOST_AUTO_TEST_CASE(Mutex_excludesOtherActivities) {
     lab::Mutex mu;
     int inside = 0, total = 0;
     lab::Chan<int> done(8);
+    lab::ShutdownGuard guard;
     for (int a = 0; a < 4; a++) {
       lab::go("worker", [&] {
         for (int i = 0; i < 200; i++) {
@@ -141,6 +145,7 @@ BOOST_AUTO_TEST_CASE(CondVar_notifyWakesWaiter) {
     lab::Mutex mu;
     lab::CondVar cv;
     bool ready = false;
+    lab::ShutdownGuard guard;
     lab::go("notifier", [&] {
       lab::sleep_for(20ms);
       lab::MutexLock lk(mu);
@@ -172,6 +177,7 @@ BOOST_AUTO_TEST_CASE(Chan_unbufferedSend_returnsOnlyAfterReceive) {
     lab::Chan<int> ch;
     lab::Duration sent_at{};
     lab::Chan<int> done;
+    lab::ShutdownGuard guard;
     lab::go("sender", [&] {
       ch.send(1);
       sent_at = lab::now();
@@ -192,6 +198,7 @@ BOOST_AUTO_TEST_CASE(Chan_buffered_sendDoesNotBlockUntilFull) {
     ch.send(1);
     ch.send(2);
     auto third = lab::now();
+    lab::ShutdownGuard guard;
     lab::go("reader", [&] {
       lab::sleep_for(20ms);
       ch.recv();
@@ -242,6 +249,7 @@ BOOST_AUTO_TEST_CASE(Chan_sendOnClosed_failsWithMessage) {
 BOOST_AUTO_TEST_CASE(Chan_closeWhileSenderBlocked_failsSender) {
   auto r = labtest::run([] {
     lab::Chan<int> ch(0, "c");
+    lab::ShutdownGuard guard;
     lab::go("sender", [&] { ch.send(1); });
     lab::sleep_for(10ms);
     ch.close();
@@ -294,6 +302,23 @@ BOOST_AUTO_TEST_CASE(run_cancelsActivitiesBlockedInEveryPrimitive) {
   BOOST_CHECK_EQUAL(Tracked::live.load(), 0);
   BOOST_CHECK_EQUAL(r.stuck, 0u);
   BOOST_CHECK(r.elapsed < std::chrono::seconds(5));
+}
+
+BOOST_AUTO_TEST_CASE(shutdown_joinsOthersAndLetsCallerGoOn) {
+  Tracked::live = 0;
+  auto r = labtest::run([] {
+    lab::go("sleeper", [t = std::make_shared<Tracked>()] { lab::sleep_for(std::chrono::hours(1)); });
+    lab::after(std::chrono::hours(1), [t = std::make_shared<Tracked>()] {});
+    lab::sleep_for(5ms);
+    lab::shutdown();
+    LAB_CHECK(Tracked::live == 0, Tracked::live << " objects still held after shutdown()");
+    lab::sleep_for(1ms);  // the caller itself is not cancelled
+    bool ran = false;
+    lab::go("late", [&] { ran = true; });
+    lab::sleep_for(5ms);
+    LAB_CHECK(!ran, "an activity started after shutdown() ran");
+  });
+  LAB_REQUIRE_PASSED(r);
 }
 
 BOOST_AUTO_TEST_CASE(fail_inChildActivity_endsRunWithMessage) {

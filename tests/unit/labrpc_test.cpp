@@ -213,6 +213,7 @@ BOOST_AUTO_TEST_CASE(TestConcurrentMany) {
     Fixture f(1000);
     const int nclients = 20, nrpcs = 10;
     lab::Chan<int> ch;
+    lab::ShutdownGuard guard;  // the callers use f and ch
     for (int ii = 0; ii < nclients; ii++) {
       lab::go("client", [&, i = ii] {
         int n = 0;
@@ -247,6 +248,7 @@ BOOST_AUTO_TEST_CASE(TestUnreliable) {
     f.rn->Reliable(false);
     const int nclients = 300;
     lab::Chan<int> ch;
+    lab::ShutdownGuard guard;  // the callers use f and ch
     for (int ii = 0; ii < nclients; ii++) {
       lab::go("client", [&, i = ii] {
         int n = 0;
@@ -279,6 +281,7 @@ BOOST_AUTO_TEST_CASE(TestConcurrentOne) {
     f.rn->Enable("c", true);
     const int nrpcs = 20;
     lab::Chan<int> ch;
+    lab::ShutdownGuard guard;  // the callers use f and ch
     for (int ii = 0; ii < nrpcs; ii++) {
       lab::go("caller", [&, i = ii] {
         int n = 0;
@@ -312,6 +315,7 @@ BOOST_AUTO_TEST_CASE(TestRegression1) {
     f.rn->Enable("c", false);
     const int nrpcs = 20;
     lab::Chan<bool> ch;
+    lab::ShutdownGuard guard;
     for (int ii = 0; ii < nrpcs; ii++) {
       lab::go("caller", [&, i = ii] {
         bool ok = false;
@@ -353,6 +357,7 @@ BOOST_AUTO_TEST_CASE(TestKilled) {
     f.rn->Connect("end1-99", "server99");
     f.rn->Enable("end1-99", true);
     lab::Chan<bool> doneCh;
+    lab::ShutdownGuard guard;
     lab::go("caller", [&] {
       int reply = 0;
       bool ok = e->Call("JunkServer.Handler3", 99, &reply);
