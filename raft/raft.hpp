@@ -116,6 +116,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   static constexpr int kElectionTimeoutMinMs = 300;
   static constexpr int kElectionTimeoutSpanMs = 250;
   static constexpr std::size_t kMaxEntriesPerAppend = 100;
+  static constexpr int kMaxUnansweredHeartbeats = 5;
 
   // Persistent state on all servers (persist before replying to an RPC):
   int currentTerm_ LAB_GUARDED_BY(mu_) = 0;  // latest term this server has seen

@@ -1,0 +1,530 @@
+// Part 2B: log replication (golab-spec §6.4).
+#include <algorithm>
+#include <optional>
+
+#include "tests/raft/common.hpp"
+
+using namespace raft_tests;
+
+namespace {
+std::string str(const Command& c) {
+  std::ostringstream os;
+  os << c;
+  return os.str();
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(Raft2B, *boost::unit_test::label("2B"))
+
+BOOST_AUTO_TEST_CASE(TestBasicAgree2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): basic agreement");
+
+    const int iters = 3;
+    for (int index = 1; index < iters + 1; index++) {
+      auto [nd, unused] = cfg->nCommitted(index);
+      if (nd > 0) fatal("some have committed before Start()");
+
+      int xindex = cfg->one(index * 100, servers, false);
+      if (xindex != index) fatal("got index " + std::to_string(xindex) + " but expected " + std::to_string(index));
+    }
+
+    cfg->end();
+  });
+}
+
+// check, based on counting bytes of RPCs, that
+// each command is sent to each peer just once.
+BOOST_AUTO_TEST_CASE(TestRPCBytes2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): RPC byte count");
+
+    cfg->one(99, servers, false);
+    std::int64_t bytes0 = cfg->bytesTotal();
+
+    const int iters = 10;
+    std::int64_t sent = 0;
+    for (int index = 2; index < iters + 2; index++) {
+      Command cmd = tester::randstring(5000);
+      int xindex = cfg->one(cmd, servers, false);
+      if (xindex != index) fatal("got index " + std::to_string(xindex) + " but expected " + std::to_string(index));
+      sent += static_cast<std::int64_t>(cmd.as_string().size());
+    }
+
+    std::int64_t bytes1 = cfg->bytesTotal();
+    std::int64_t got = bytes1 - bytes0;
+    std::int64_t expected = static_cast<std::int64_t>(servers) * sent;
+    if (got > expected + 50000)
+      fatal("too many RPC bytes; got " + std::to_string(got) + ", expected " + std::to_string(expected));
+
+    cfg->end();
+  });
+}
+
+// test just failure of followers.
+BOOST_AUTO_TEST_CASE(TestFollowerFailure2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): test progressive failure of followers");
+
+    cfg->one(101, servers, false);
+
+    // disconnect one follower from the network.
+    int leader1 = cfg->checkOneLeader();
+    cfg->disconnect((leader1 + 1) % servers);
+
+    // the leader and remaining follower should be
+    // able to agree despite the disconnected follower.
+    cfg->one(102, servers - 1, false);
+    lab::sleep_for(RaftElectionTimeout);
+    cfg->one(103, servers - 1, false);
+
+    // disconnect the remaining follower
+    int leader2 = cfg->checkOneLeader();
+    cfg->disconnect((leader2 + 1) % servers);
+    cfg->disconnect((leader2 + 2) % servers);
+
+    // submit a command.
+    auto [index, unused, ok] = cfg->rafts(leader2)->Start(104);
+    if (!ok) fatal("leader rejected Start()");
+    if (index != 4) fatal("expected index 4, got " + std::to_string(index));
+
+    lab::sleep_for(2 * RaftElectionTimeout);
+
+    // check that command 104 did not commit.
+    auto [n, unused2] = cfg->nCommitted(index);
+    if (n > 0) fatal(std::to_string(n) + " committed but no majority");
+
+    cfg->end();
+  });
+}
+
+// test just failure of leaders.
+BOOST_AUTO_TEST_CASE(TestLeaderFailure2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): test failure of leaders");
+
+    cfg->one(101, servers, false);
+
+    // disconnect the first leader.
+    int leader1 = cfg->checkOneLeader();
+    cfg->disconnect(leader1);
+
+    // the remaining followers should elect
+    // a new leader.
+    cfg->one(102, servers - 1, false);
+    lab::sleep_for(RaftElectionTimeout);
+    cfg->one(103, servers - 1, false);
+
+    // disconnect the new leader.
+    int leader2 = cfg->checkOneLeader();
+    cfg->disconnect(leader2);
+
+    // submit a command to each server.
+    for (int i = 0; i < servers; i++) cfg->rafts(i)->Start(104);
+
+    lab::sleep_for(2 * RaftElectionTimeout);
+
+    // check that command 104 did not commit.
+    auto [n, unused] = cfg->nCommitted(4);
+    if (n > 0) fatal(std::to_string(n) + " committed but no majority");
+
+    cfg->end();
+  });
+}
+
+// test that a follower participates after
+// disconnect and re-connect.
+BOOST_AUTO_TEST_CASE(TestFailAgree2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): agreement after follower reconnects");
+
+    cfg->one(101, servers, false);
+
+    // disconnect one follower from the network.
+    int leader = cfg->checkOneLeader();
+    cfg->disconnect((leader + 1) % servers);
+
+    // the leader and remaining follower should be
+    // able to agree despite the disconnected follower.
+    cfg->one(102, servers - 1, false);
+    cfg->one(103, servers - 1, false);
+    lab::sleep_for(RaftElectionTimeout);
+    cfg->one(104, servers - 1, false);
+    cfg->one(105, servers - 1, false);
+
+    // re-connect
+    cfg->connect((leader + 1) % servers);
+
+    // the full set of servers should preserve
+    // previous agreements, and be able to agree
+    // on new commands.
+    cfg->one(106, servers, true);
+    lab::sleep_for(RaftElectionTimeout);
+    cfg->one(107, servers, true);
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(TestFailNoAgree2B) {
+  runTest([] {
+    const int servers = 5;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): no agreement if too many followers disconnect");
+
+    cfg->one(10, servers, false);
+
+    // 3 of 5 followers disconnect
+    int leader = cfg->checkOneLeader();
+    cfg->disconnect((leader + 1) % servers);
+    cfg->disconnect((leader + 2) % servers);
+    cfg->disconnect((leader + 3) % servers);
+
+    auto [index, unused, ok] = cfg->rafts(leader)->Start(20);
+    if (!ok) fatal("leader rejected Start()");
+    if (index != 2) fatal("expected index 2, got " + std::to_string(index));
+
+    lab::sleep_for(2 * RaftElectionTimeout);
+
+    auto [n, unused2] = cfg->nCommitted(index);
+    if (n > 0) fatal(std::to_string(n) + " committed but no majority");
+
+    // repair
+    cfg->connect((leader + 1) % servers);
+    cfg->connect((leader + 2) % servers);
+    cfg->connect((leader + 3) % servers);
+
+    // the disconnected majority may have chosen a leader from
+    // among their own ranks, forgetting index 2.
+    int leader2 = cfg->checkOneLeader();
+    auto [index2, unused3, ok2] = cfg->rafts(leader2)->Start(30);
+    if (!ok2) fatal("leader2 rejected Start()");
+    if (index2 < 2 || index2 > 3) fatal("unexpected index " + std::to_string(index2));
+
+    cfg->one(1000, servers, true);
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): concurrent Start()s");
+
+    bool success = false;
+    for (int tryi = 0; tryi < 5; tryi++) {
+      if (tryi > 0) {
+        // give solution some time to settle
+        lab::sleep_for(3s);
+      }
+
+      int leader = cfg->checkOneLeader();
+      auto [unused, term, ok] = cfg->rafts(leader)->Start(1);
+      if (!ok) {
+        // leader moved on really quickly
+        continue;
+      }
+
+      const int iters = 5;
+      tester::WaitGroup wg;
+      auto is = std::make_shared<lab::Chan<int>>(iters);
+      for (int ii = 0; ii < iters; ii++) {
+        wg.Add(1);
+        auto rf = cfg->rafts(leader);
+        lab::go("starter", [&wg, is, rf, ii, term = term] {
+          auto [i, term1, ok] = rf->Start(100 + ii);
+          if (term1 != term || !ok) {
+            wg.Done();
+            return;
+          }
+          is->send(i);
+          wg.Done();
+        });
+      }
+
+      wg.Wait();
+      is->close();
+
+      bool moved = false;
+      for (int j = 0; j < servers; j++)
+        if (cfg->rafts(j)->GetState().term != term) moved = true;  // term changed -- can't expect low RPC counts
+      if (moved) continue;
+
+      bool failed = false;
+      std::vector<std::int64_t> cmds;
+      while (auto index = is->recv()) {
+        Command cmd = cfg->wait(*index, servers, term);
+        if (cmd.is_int()) {
+          if (cmd.as_int() == -1) {
+            // peers have moved on to later terms
+            // so we can't expect all Start()s to
+            // have succeeded
+            failed = true;
+            break;
+          }
+          cmds.push_back(cmd.as_int());
+        } else {
+          fatal("value " + str(cmd) + " is not an int");
+        }
+      }
+
+      if (failed) {
+        // avoid leaking goroutines: the channel is buffered and closed, nothing to drain.
+        continue;
+      }
+
+      for (int ii = 0; ii < iters; ii++) {
+        std::int64_t x = 100 + ii;
+        if (std::find(cmds.begin(), cmds.end(), x) == cmds.end()) {
+          std::string list = "[";
+          for (std::size_t k = 0; k < cmds.size(); k++) list += (k ? " " : "") + std::to_string(cmds[k]);
+          fatal("cmd " + std::to_string(x) + " missing in " + list + "]");
+        }
+      }
+
+      success = true;
+      break;
+    }
+
+    if (!success) fatal("term changed too often");
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(TestRejoin2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): rejoin of partitioned leader");
+
+    cfg->one(101, servers, true);
+
+    // leader network failure
+    int leader1 = cfg->checkOneLeader();
+    cfg->disconnect(leader1);
+
+    // make old leader try to agree on some entries
+    cfg->rafts(leader1)->Start(102);
+    cfg->rafts(leader1)->Start(103);
+    cfg->rafts(leader1)->Start(104);
+
+    // new leader commits, also for index=2
+    cfg->one(103, 2, true);
+
+    // new leader network failure
+    int leader2 = cfg->checkOneLeader();
+    cfg->disconnect(leader2);
+
+    // old leader connected again
+    cfg->connect(leader1);
+
+    cfg->one(104, 2, true);
+
+    // all together now
+    cfg->connect(leader2);
+
+    cfg->one(105, servers, true);
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(TestBackup2B) {
+  runTest([] {
+    const int servers = 5;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): leader backs up quickly over incorrect follower logs");
+
+    cfg->one(randInt(), servers, true);
+
+    // put leader and one follower in a partition
+    int leader1 = cfg->checkOneLeader();
+    cfg->disconnect((leader1 + 2) % servers);
+    cfg->disconnect((leader1 + 3) % servers);
+    cfg->disconnect((leader1 + 4) % servers);
+
+    // submit lots of commands that won't commit
+    for (int i = 0; i < 50; i++) cfg->rafts(leader1)->Start(randInt());
+
+    lab::sleep_for(RaftElectionTimeout / 2);
+
+    cfg->disconnect((leader1 + 0) % servers);
+    cfg->disconnect((leader1 + 1) % servers);
+
+    // allow other partition to recover
+    cfg->connect((leader1 + 2) % servers);
+    cfg->connect((leader1 + 3) % servers);
+    cfg->connect((leader1 + 4) % servers);
+
+    // lots of successful commands to new group.
+    for (int i = 0; i < 50; i++) cfg->one(randInt(), 3, true);
+
+    // now another partitioned leader and one follower
+    int leader2 = cfg->checkOneLeader();
+    int other = (leader1 + 2) % servers;
+    if (leader2 == other) other = (leader2 + 1) % servers;
+    cfg->disconnect(other);
+
+    // lots more commands that won't commit
+    for (int i = 0; i < 50; i++) cfg->rafts(leader2)->Start(randInt());
+
+    lab::sleep_for(RaftElectionTimeout / 2);
+
+    // bring original leader back to life,
+    for (int i = 0; i < servers; i++) cfg->disconnect(i);
+    cfg->connect((leader1 + 0) % servers);
+    cfg->connect((leader1 + 1) % servers);
+    cfg->connect(other);
+
+    // lots of successful commands to new group.
+    for (int i = 0; i < 50; i++) cfg->one(randInt(), 3, true);
+
+    // now everyone
+    for (int i = 0; i < servers; i++) cfg->connect(i);
+    cfg->one(randInt(), servers, true);
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(TestCount2B) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+
+    cfg->begin("Test (2B): RPC counts aren't too high");
+
+    auto rpcs = [&] {
+      int n = 0;
+      for (int j = 0; j < servers; j++) n += cfg->rpcCount(j);
+      return n;
+    };
+
+    int leader = cfg->checkOneLeader();
+
+    int total1 = rpcs();
+
+    if (total1 > 30 || total1 < 1) fatal("too many or few RPCs (" + std::to_string(total1) + ") to elect initial leader\n");
+
+    int total2 = 0;
+    bool success = false;
+    for (int tryi = 0; tryi < 5; tryi++) {
+      if (tryi > 0) {
+        // give solution some time to settle
+        lab::sleep_for(3s);
+      }
+
+      leader = cfg->checkOneLeader();
+      total1 = rpcs();
+
+      const int iters = 10;
+      auto [starti, term, ok] = cfg->rafts(leader)->Start(1);
+      if (!ok) {
+        // leader moved on really quickly
+        continue;
+      }
+      std::vector<std::int64_t> cmds;
+      bool moved = false;
+      for (int i = 1; i < iters + 2; i++) {
+        std::int64_t x = static_cast<std::int64_t>(lab::rand_u64() & 0x7fffffff);  // Go's rand.Int31()
+        cmds.push_back(x);
+        auto [index1, term1, ok1] = cfg->rafts(leader)->Start(x);
+        if (term1 != term) {
+          // Term changed while starting
+          moved = true;
+          break;
+        }
+        if (!ok1) {
+          // No longer the leader, so term has changed
+          moved = true;
+          break;
+        }
+        if (starti + i != index1) fatal("Start() failed");
+      }
+      if (moved) continue;
+
+      bool failed = false;
+      for (int i = 1; i < iters + 1; i++) {
+        Command cmd = cfg->wait(starti + i, servers, term);
+        if (!(cmd.is_int() && cmd.as_int() == cmds[static_cast<std::size_t>(i - 1)])) {
+          if (cmd == Command(-1)) {
+            // term changed -- try again
+            failed = true;
+            break;
+          }
+          std::string list = "[";
+          for (std::size_t k = 0; k < cmds.size(); k++) list += (k ? " " : "") + std::to_string(cmds[k]);
+          fatal("wrong value " + str(cmd) + " committed for index " + std::to_string(starti + i) + "; expected " +
+                list + "]\n");
+        }
+      }
+      if (failed) continue;
+
+      failed = false;
+      total2 = 0;
+      for (int j = 0; j < servers; j++) {
+        auto [t, unused] = cfg->rafts(j)->GetState();
+        if (t != term) {
+          // term changed -- can't expect low RPC counts
+          // need to keep going to update total2
+          failed = true;
+        }
+        total2 += cfg->rpcCount(j);
+      }
+
+      if (failed) continue;
+
+      if (total2 - total1 > (iters + 1 + 3) * 3)
+        fatal("too many RPCs (" + std::to_string(total2 - total1) + ") for " + std::to_string(iters) + " entries\n");
+
+      success = true;
+      break;
+    }
+
+    if (!success) fatal("term changed too often");
+
+    lab::sleep_for(RaftElectionTimeout);
+
+    int total3 = 0;
+    for (int j = 0; j < servers; j++) total3 += cfg->rpcCount(j);
+
+    if (total3 - total2 > 3 * 20)
+      fatal("too many RPCs (" + std::to_string(total3 - total2) + ") for 1 second of idleness\n");
+
+    cfg->end();
+  });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
