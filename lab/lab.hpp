@@ -121,8 +121,11 @@ std::uint64_t rand_u64();
 std::int64_t rand_intn(std::int64_t n);
 
 // Adds a line to the run's trace; the hash of the trace is in Result. In sim,
-// one seed gives one trace, byte for byte.
+// one seed gives one trace, byte for byte. trace_enabled() says whether
+// tracing is worth the formatting: true in sim, false in real, where the
+// order of events is not reproducible anyway.
 void trace(std::string_view line);
+bool trace_enabled();
 
 // Name of the calling activity ("" outside a run).
 std::string activity_name();

@@ -148,7 +148,11 @@ ReplyMsg Network::call(Request req) {
   if (done_) return {};
   count_ += 1;
   bytes_ += static_cast<std::int64_t>(req.args.size());
-  return processReq(req);
+  ReplyMsg rep = processReq(req);
+  if (lab::trace_enabled())
+    lab::trace(lab::time_string() + " rpc " + to_string(req.endname) + " " + req.svcMeth + " " +
+               std::to_string(req.args.size()) + (rep.ok ? " ok " + std::to_string(rep.reply.size()) : " failed"));
+  return rep;
 }
 
 namespace {

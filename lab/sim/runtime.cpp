@@ -64,6 +64,13 @@ struct SimProps final : bf::fiber_properties {
 enum class Wake : unsigned char { None, Notified, Timeout, Killed };
 using TimerKey = std::pair<std::int64_t, std::uint64_t>;  // (deadline ns, sequence)
 
+// Every timer fires 1 ns of virtual time after its deadline, as a real timer
+// fires a little late. Without it, a periodic poller (a fresh timeout each
+// round, like labrpc's 100 ms death check) and a test's own timeout fall due
+// at the same instant, and the seeded scheduler decides which sees the other.
+// With it, as on real clocks, a chain of k timers drifts k ns later.
+constexpr std::int64_t kTimerLatencyNs = 1;
+
 struct TimerEntry {
   std::uint64_t wid = 0;       // wakes this wait, or (0) ...
   std::string name;            // ... starts fn as activity `name`
@@ -324,7 +331,7 @@ Waiter::~Waiter() {
 }
 
 void Waiter::set_timer(std::int64_t deadline) {
-  timer = TimerKey{deadline, ++sim.timer_seq};
+  timer = TimerKey{deadline + kTimerLatencyNs, ++sim.timer_seq};
   sim.timers.emplace(timer, TimerEntry{wid, {}, {}});
   has_timer = true;
 }
@@ -704,7 +711,7 @@ void go(std::function<void()> fn) {
 void after(Duration d, std::function<void()> fn) {
   Sim& s = sim_or_die("lab::after");
   if (s.stopping || s.shut) return;
-  std::int64_t at = s.now() + std::max<std::int64_t>(d.count(), 0);
+  std::int64_t at = s.now() + std::max<std::int64_t>(d.count(), 0) + kTimerLatencyNs;
   s.timers.emplace(TimerKey{at, ++s.timer_seq},
                    TimerEntry{0, "after#" + std::to_string(++s.next_after), std::move(fn)});
 }
@@ -770,6 +777,8 @@ void trace(std::string_view line) {
   s.trace_hash = fnv1a(fnv1a(s.trace_hash, line), "\n");
   ++s.trace_lines;
 }
+
+bool trace_enabled() { return true; }
 
 std::string activity_name() {
   Sim* s = tl_sim;
