@@ -115,11 +115,11 @@ asan: deps
 
 # Syntax-only Clang pass over every source with -Wthread-safety as an error.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFT) $(TESTER) $(UNIT) $(RAFT_TESTS)
+TSA_FLAGS := $(CXXSTD) $(WARN) -Wthread-safety -Wthread-safety-beta -I. -fsyntax-only
 tsa: deps
-	@for f in $(TSA_SRC); do \
-	  clang++ $(CXXSTD) $(WARN) -Wthread-safety -Wthread-safety-beta -I. -fsyntax-only $$f || exit 1; \
-	done
-	@echo "tsa: $(words $(TSA_SRC)) files clean under -Wthread-safety"
+	@for f in $(TSA_SRC); do clang++ $(TSA_FLAGS) $$f || exit 1; done
+	@for f in $(LAB_SIM); do clang++ $(TSA_FLAGS) -DLAB_SIM $$f || exit 1; done
+	@echo "tsa: $(words $(TSA_SRC) $(LAB_SIM)) files clean under clang++ -Wthread-safety"
 
 clean:
 	rm -rf $(BUILD)

@@ -216,12 +216,14 @@ ReplyMsg Network::processReq(const Request& req) {
   labgob::Bytes reply;
   {
     lab::MutexLock lk(result->mu);
+    auto poll = lab::now() + 100ms;
     while (!(done = result->done)) {
-      if (result->cv.wait_for(result->mu, 100ms, [&]() LAB_REQUIRES(result->mu) { return result->done; })) continue;
+      if (result->cv.wait_until(result->mu, poll)) continue;  // woken before the poll is due
       lk.unlock();
       dead = isServerDead(req.endname, *servername, server.get());
       lk.lock();
       if (dead) break;
+      poll = lab::now() + 100ms;  // a fresh 100 ms each time round
     }
     if (done) reply = std::move(result->reply);
   }

@@ -47,18 +47,20 @@ class CondVar {
   bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
 
   template <class Pred>
-  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) {
+  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred()) wait(mu);
   }
-  // Returns pred() as it was when the wait ended.
+  // Returns pred() as it was when the wait ended. (The predicate reads state
+  // guarded by the caller's mutex under another name, which Clang cannot
+  // match to `mu`; callers are still checked to hold it.)
   template <class Pred>
-  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) {
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred())
       if (!wait_until(mu, deadline)) return pred();
     return true;
   }
   template <class Pred>
-  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) {
+  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     return wait_until(mu, now() + d, std::move(pred));
   }
 
@@ -70,7 +72,7 @@ class CondVar {
   // seq_ moved past the value it read while holding the caller's mutex, so
   // no notify is lost. A waiter spins briefly before it blocks: a hand-off
   // between two running threads then costs no futex round trip.
-  bool block(Mutex& mu, const std::chrono::steady_clock::time_point* deadline);
+  bool block(Mutex& mu, const std::chrono::steady_clock::time_point* deadline) LAB_REQUIRES(mu);
   void notify(bool all);
   std::mutex im_;
   std::condition_variable cv_;

@@ -71,18 +71,18 @@ class CondVar {
   bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
 
   template <class Pred>
-  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) {
+  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred()) wait(mu);
   }
   // Returns pred() as it was when the wait ended.
   template <class Pred>
-  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) {
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred())
       if (!wait_until(mu, deadline)) return pred();
     return true;
   }
   template <class Pred>
-  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) {
+  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
     return wait_until(mu, now() + d, std::move(pred));
   }
 
