@@ -8,22 +8,24 @@
 #   make bench      benchmarks (labrpc round trip)
 #   make tsan       the tests under ThreadSanitizer (real backend)
 #   make asan       the tests under AddressSanitizer + UBSan (both backends)
-#   make tsa        Clang build with -Wthread-safety -Werror
+#   make tsa        Clang pass over every source with -Wthread-safety -Werror
 #   make clean
+#
+# CXX=clang++ builds everything with Clang instead of g++ 12 (into build/clang).
 
 CXX      ?= g++
 ifeq ($(origin CXX),default)
 CXX      := g++
 endif
 JOBS     ?= 2
-BUILD    := build
+BUILD    ?= build$(if $(findstring clang,$(CXX)),/clang)
 WARN     := -Wall -Wextra -Werror
 CXXSTD   := -std=c++20
 CPPFLAGS := -I. -DBOOST_TEST_DYN_LINK -MMD -MP
 BOOST_TEST_LIB := -lboost_unit_test_framework
 LIBS     := -lboost_serialization -pthread
 
-# Sources by role. The simulation backend is built when lab/sim exists.
+# Sources by role.
 LAB_COMMON := lab/common.cpp
 LAB_REAL   := $(wildcard lab/real/*.cpp)
 LAB_SIM    := $(wildcard lab/sim/*.cpp)
@@ -34,12 +36,8 @@ UNIT       := $(wildcard tests/unit/*.cpp)
 RAFT_TESTS := $(wildcard tests/raft/*.cpp)
 BENCH      := $(wildcard tests/bench/*.cpp)
 
-HAVE_SIM   := $(if $(LAB_SIM),yes,)
-BACKENDS   := real $(if $(HAVE_SIM),sim)
+BACKENDS   := real sim
 MODE       ?= sim
-ifeq ($(HAVE_SIM),)
-MODE       := real
-endif
 
 # Variant flags: <variant>_FLAGS, <variant>_LAB (backend sources), <variant>_LIBS.
 real_FLAGS      := -O2 -g
@@ -91,10 +89,13 @@ all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
 
 # Every test, in every backend. scripts/run-tests prints one line per binary.
+# Every test, in both backends, then the determinism check: one seed, two
+# processes, the same trace.
 test: all
 	@for b in $(BACKENDS); do \
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
 	done
+	@scripts/determinism-check $(BUILD)/sim/unit_tests labrpc_tests/TestUnreliable 1
 
 lab: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
@@ -109,9 +110,9 @@ tsan: deps
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/run-tests $(BUILD)/tsan
 
 asan: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,asan) $(if $(HAVE_SIM),$(call bins,asan-sim))
+	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,asan) $(call bins,asan-sim)
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan
-	@$(if $(HAVE_SIM),UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim)
+	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim
 
 # Syntax-only Clang pass over every source with -Wthread-safety as an error.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFT) $(TESTER) $(UNIT) $(RAFT_TESTS)
