@@ -252,23 +252,23 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
       }
 
       const int iters = 5;
-      tester::WaitGroup wg;
+      auto wg = std::make_shared<tester::WaitGroup>();  // shared: starters may outlive a failed test
       auto is = std::make_shared<lab::Chan<int>>(iters);
       for (int ii = 0; ii < iters; ii++) {
-        wg.Add(1);
+        wg->Add(1);
         auto rf = cfg->rafts(leader);
-        lab::go("starter", [&wg, is, rf, ii, term = term] {
+        lab::go("starter", [wg, is, rf, ii, term = term] {
           auto [i, term1, ok] = rf->Start(100 + ii);
           if (term1 != term || !ok) {
-            wg.Done();
+            wg->Done();
             return;
           }
           is->send(i);
-          wg.Done();
+          wg->Done();
         });
       }
 
-      wg.Wait();
+      wg->Wait();
       is->close();
 
       bool moved = false;
