@@ -112,8 +112,8 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // BEGIN SOLUTION 2A
   // Tuning. Heartbeats at most 10/s (the tester's limit); an election timeout
   // several heartbeats long, randomised so that split votes are rare.
-  static constexpr lab::Duration kHeartbeat = std::chrono::milliseconds(125);
-  static constexpr int kElectionTimeoutMinMs = 300;
+  static constexpr lab::Duration kHeartbeat = std::chrono::milliseconds(150);
+  static constexpr int kElectionTimeoutMinMs = 350;
   static constexpr int kElectionTimeoutSpanMs = 250;
   static constexpr std::size_t kMaxEntriesPerAppend = 100;
   static constexpr int kMaxUnansweredHeartbeats = 5;
