@@ -6,6 +6,8 @@
 #                    PART=2B or TEST=TestBackup2B to narrow it)
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks (labrpc round trip)
+#   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
+#   make handout    cut the student tree into build/handout (or DIR=...)
 #   make tsan       the tests under ThreadSanitizer (real backend)
 #   make asan       the tests under AddressSanitizer + UBSan (both backends)
 #   make tsa        Clang pass over every source with -Wthread-safety -Werror
@@ -55,7 +57,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa clean unit-real unit-sim
+.PHONY: all deps test lab bench tsan asan tsa clean unit-real unit-sim stress handout
 .DEFAULT_GOAL := all
 
 # First step of every target: install what is missing (Debian packages only).
@@ -96,6 +98,7 @@ test: all
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
 	done
 	@scripts/determinism-check $(BUILD)/sim/unit_tests labrpc_tests/TestUnreliable 1
+	@$(if $(HAVE_SIM),[ ! -x scripts/test-tools ] || scripts/test-tools)
 
 lab: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
@@ -121,6 +124,15 @@ tsa: deps
 	@for f in $(TSA_SRC); do clang++ $(TSA_FLAGS) $$f || exit 1; done
 	@for f in $(LAB_SIM); do clang++ $(TSA_FLAGS) -DLAB_SIM $$f || exit 1; done
 	@echo "tsa: $(words $(TSA_SRC) $(LAB_SIM)) files clean under clang++ -Wthread-safety"
+
+# Repeated runs (scripts/stress): failure logs and replay commands in build/stress/.
+stress: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
+	@scripts/stress $(or $(TEST),$(PART)) -n $(or $(RUNS),20) -p $(or $(WORKERS),$(JOBS)) --backend $(MODE) --no-build
+
+# The student tree (scripts/handout); `make -C build/handout` builds it.
+handout:
+	@scripts/handout $(DIR)
 
 clean:
 	rm -rf $(BUILD)
