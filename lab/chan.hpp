@@ -30,11 +30,15 @@ template <class T>
 class Chan {
  public:
   explicit Chan(std::size_t capacity = 0, std::string name = "chan")
-      : capacity_(capacity), name_(std::move(name)) {}
+      : capacity_(capacity),
+        name_(std::move(name)),
+        sendLabel_("Chan::send on " + name_),
+        recvLabel_("Chan::recv on " + name_) {}
   Chan(const Chan&) = delete;
   Chan& operator=(const Chan&) = delete;
 
   void send(T v) {
+    BlockingLabel label(sendLabel_.c_str());
     MutexLock lk(mu_);
     if (closed_) fail("send on closed channel " + name_);
     if (capacity_ > 0) {
@@ -57,12 +61,14 @@ class Chan {
   }
 
   std::optional<T> recv() {
+    BlockingLabel label(recvLabel_.c_str());
     MutexLock lk(mu_);
     cv_.wait(mu_, [&]() LAB_REQUIRES(mu_) { return closed_ || !buf_.empty(); });
     return take();
   }
 
   std::optional<T> recv_for(Duration d) {
+    BlockingLabel label(recvLabel_.c_str());
     MutexLock lk(mu_);
     cv_.wait_for(mu_, d, [&]() LAB_REQUIRES(mu_) { return closed_ || !buf_.empty(); });
     return take();
@@ -104,6 +110,7 @@ class Chan {
 
   const std::size_t capacity_;
   const std::string name_;
+  const std::string sendLabel_, recvLabel_;
   mutable Mutex mu_;
   CondVar cv_;
   std::deque<std::pair<std::uint64_t, T>> buf_ LAB_GUARDED_BY(mu_);

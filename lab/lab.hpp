@@ -112,6 +112,20 @@ class ShutdownGuard {
   ShutdownGuard& operator=(const ShutdownGuard&) = delete;
 };
 
+// Names, for one scope, what the calling activity may block on, so that
+// deadlock and time-limit reports read "blocked in Chan::recv on applyCh
+// (CondVar::wait)" rather than only the primitive. `what` must outlive the scope.
+class BlockingLabel {
+ public:
+  explicit BlockingLabel(const char* what);
+  ~BlockingLabel();
+  BlockingLabel(const BlockingLabel&) = delete;
+  BlockingLabel& operator=(const BlockingLabel&) = delete;
+
+ private:
+  const char* prev_;
+};
+
 // Fails the run: records msg with the current activity and time, cancels
 // every activity, and throws lab::Killed in the caller.
 [[noreturn]] void fail(std::string msg);

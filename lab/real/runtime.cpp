@@ -35,6 +35,7 @@ struct Activity {
   std::shared_ptr<RunState> run;
   std::stop_source stop;
   std::atomic<const char*> blocked_in{nullptr};  // what it waits on, for reports
+  std::atomic<const char*> label{nullptr};       // set by lab::BlockingLabel
   std::condition_variable_any sleep_cv;
   std::mutex sleep_mu;
 };
@@ -257,8 +258,10 @@ std::string live_report_locked(RunState& rs, const Activity* except = nullptr) {
   for (auto& [id, a] : rs.live) {
     if (a == except) continue;
     const char* op = a->blocked_in.load();
+    const char* label = a->label.load();
     s += "\n    '" + a->name + "' (#" + std::to_string(id) + ") " +
-         (op ? std::string("blocked in ") + op : std::string("running (not in a lab:: call)"));
+         (op ? std::string("blocked in ") + (label ? std::string(label) + " (" + op + ")" : std::string(op))
+             : std::string("running (not in a lab:: call)"));
   }
   return s;
 }
@@ -403,6 +406,14 @@ Result run(const Options& opts, std::function<void()> root) {
   r.trace_lines = rs->trace_lines;
   r.spawned = rs->next_id;
   return r;
+}
+
+BlockingLabel::BlockingLabel(const char* what) : prev_(nullptr) {
+  if (tl_act) prev_ = tl_act->label.exchange(what, std::memory_order_relaxed);
+}
+
+BlockingLabel::~BlockingLabel() {
+  if (tl_act) tl_act->label.store(prev_, std::memory_order_relaxed);
 }
 
 void shutdown() {

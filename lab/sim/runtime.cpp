@@ -52,6 +52,7 @@ struct FiberRec {
   std::uint64_t id = 0;
   bool killed = false;          // cancelled: blocking lab:: calls throw Killed
   const char* op = nullptr;     // the lab:: call it is blocked in, for reports
+  const char* label = nullptr;  // set by lab::BlockingLabel
   Waiter* waiting = nullptr;    // set while parked in a lab:: wait
 };
 
@@ -213,7 +214,9 @@ struct Sim {
     std::string s;
     for (const auto& [id, r] : live) {
       s += "\n    '" + r->name + "' (#" + std::to_string(id) + ") ";
-      if (r->op)
+      if (r->op && r->label)
+        s += std::string("blocked in ") + r->label + " (" + r->op + ")";
+      else if (r->op)
         s += std::string("blocked in ") + r->op;
       else if (r.get() == current())
         s += "running (not in a lab:: call)";
@@ -724,6 +727,16 @@ void sleep_for(Duration d) {
   Waiter w(s, "sleep_for", true);
   w.set_timer(s.now() + d.count());
   w.park();
+}
+
+BlockingLabel::BlockingLabel(const char* what) : prev_(nullptr) {
+  if (tl_sim == nullptr) return;
+  if (FiberRec* me = tl_sim->current()) prev_ = std::exchange(me->label, what);
+}
+
+BlockingLabel::~BlockingLabel() {
+  if (tl_sim == nullptr) return;
+  if (FiberRec* me = tl_sim->current()) me->label = prev_;
 }
 
 void shutdown() {

@@ -352,7 +352,7 @@ BOOST_AUTO_TEST_CASE(run_timeLimit_reportsWhoWaitsOnWhat) {
   auto r = labtest::run(
       [] {
         lab::go("stuck-reader", [] {
-          lab::Chan<int> never;
+          lab::Chan<int> never(0, "never");
           never.recv();
         });
         lab::sleep_for(std::chrono::hours(1));
@@ -360,7 +360,7 @@ BOOST_AUTO_TEST_CASE(run_timeLimit_reportsWhoWaitsOnWhat) {
       o);
   BOOST_CHECK(r.outcome == lab::Outcome::TimeLimit);
   BOOST_CHECK_MESSAGE(contains(r, "time limit of 0.300000 s exceeded"), r.summary());
-  BOOST_CHECK_MESSAGE(contains(r, "'stuck-reader'"), r.summary());
+  BOOST_CHECK_MESSAGE(contains(r, "'stuck-reader' (#2) blocked in Chan::recv on never (CondVar::wait"), r.summary());
   BOOST_CHECK_MESSAGE(contains(r, "'root' (#1) blocked in sleep_for"), r.summary());
 }
 

@@ -210,9 +210,9 @@ BOOST_AUTO_TEST_CASE(run_deadlock_reportsWhoWaitsOnWhat) {
   });
   BOOST_CHECK(r.outcome == lab::Outcome::Deadlock);
   BOOST_CHECK_MESSAGE(failure_contains(r, "deadlock at t=0.100000: all activities blocked, no timer pending:\n"
-                                          "    'root' (#1) blocked in CondVar::wait\n"
-                                          "    'pong' (#2) blocked in CondVar::wait\n"
-                                          "    'holder' (#3) blocked in CondVar::wait\n"
+                                          "    'root' (#1) blocked in Chan::recv on pong (CondVar::wait)\n"
+                                          "    'pong' (#2) blocked in Chan::recv on ping (CondVar::wait)\n"
+                                          "    'holder' (#3) blocked in Chan::recv on ping (CondVar::wait)\n"
                                           "    'locker' (#4) blocked in Mutex::lock"),
                       r.summary());
   BOOST_CHECK_EQUAL(r.stuck, 0u);
