@@ -11,7 +11,7 @@
 //
 // Nothing here is ordered or hashed by an address: ids and sequence numbers
 // only, so one seed gives one schedule, whatever ASLR does.
-#include <boost/context/fixedsize_stack.hpp>
+#include <boost/context/stack_context.hpp>
 #include <boost/fiber/algo/algorithm.hpp>
 #include <boost/fiber/context.hpp>
 #include <boost/fiber/fiber.hpp>
@@ -43,6 +43,57 @@ namespace detail {
 namespace bf = boost::fibers;
 
 constexpr std::size_t kStackSize = 256 * 1024;
+constexpr std::size_t kReleaseBatch = 16;  // ended fibers before the dispatcher frees them
+
+// Fiber stacks, kept for reuse. A 256 KiB malloc is an mmap and its free a
+// munmap, which cost more than the rest of a spawn; a run spawns one
+// activity per RPC. Shared by the allocators of one simulation thread's
+// fibers, freed with the last of them (a fiber's stack is released by Boost
+// after the fiber ended, possibly after the run).
+class StackPool {
+ public:
+  ~StackPool() {
+    for (void* p : free_) std::free(p);
+  }
+  void* take() {
+    if (free_.empty()) {
+      void* p = std::malloc(kStackSize);
+      if (p == nullptr) throw std::bad_alloc();
+      return p;
+    }
+    void* p = free_.back();
+    free_.pop_back();
+    return p;
+  }
+  void give(void* p) {
+    if (free_.size() < kKeep)
+      free_.push_back(p);
+    else
+      std::free(p);
+  }
+
+ private:
+  static constexpr std::size_t kKeep = 256;
+  std::vector<void*> free_;
+};
+
+// A Boost.Context stack allocator over a StackPool.
+class PooledStack {
+ public:
+  explicit PooledStack(std::shared_ptr<StackPool> pool) : pool_(std::move(pool)) {}
+  boost::context::stack_context allocate() {
+    boost::context::stack_context sc;
+    sc.size = kStackSize;
+    sc.sp = static_cast<char*>(pool_->take()) + kStackSize;
+    return sc;
+  }
+  void deallocate(boost::context::stack_context& sc) noexcept {
+    pool_->give(static_cast<char*>(sc.sp) - sc.size);
+  }
+
+ private:
+  std::shared_ptr<StackPool> pool_;
+};
 
 struct Waiter;
 
@@ -136,6 +187,8 @@ struct Sim {
   Outcome outcome = Outcome::Passed;
   std::vector<std::string> failures;
   std::uint64_t next_id = 0;
+  std::shared_ptr<StackPool> stacks = std::make_shared<StackPool>();
+  std::size_t ended_unreleased = 0;  // fibers ended since the dispatcher last ran
   std::uint64_t next_after = 0;
   std::uint64_t trace_hash = kFnvOffset;
   std::uint64_t trace_lines = 0;
@@ -277,7 +330,14 @@ class SimAlgo final : public bf::algo::algorithm {
 
   bf::context* pick_next() noexcept override {
     bf::context* next;
-    if (!ready_.empty()) {
+    if (sim_ && sim_->ended_unreleased >= kReleaseBatch && dispatcher_) {
+      // Boost frees ended fibers (and their stacks) only on the dispatcher,
+      // which otherwise runs only when nothing is ready: let it run now, or
+      // a busy run keeps thousands of dead stacks and maps new ones.
+      sim_->ended_unreleased = 0;
+      next = dispatcher_;
+      dispatcher_ = nullptr;
+    } else if (!ready_.empty()) {
       std::size_t n = ready_.size();
       std::size_t i = (n == 1 || !sim_) ? 0 : static_cast<std::size_t>(sim_->sched_rand() % n);
       next = ready_[i];
@@ -374,7 +434,7 @@ void Sim::spawn(std::string name, std::function<void()> fn, bool root) {
   FiberRec* r = rec.get();
   live.emplace(r->id, std::move(rec));
   spawning = r;
-  bf::fiber f(bf::launch::post, std::allocator_arg, boost::context::fixedsize_stack(kStackSize),
+  bf::fiber f(bf::launch::post, std::allocator_arg, PooledStack(stacks),
               [this, r, root, fn = std::move(fn)]() mutable { body(r, fn, root); });
   spawning = nullptr;
   f.detach();
@@ -397,6 +457,7 @@ void Sim::body(FiberRec* r, std::function<void()>& fn, bool root) {
   static_cast<SimProps*>(bf::context::active()->get_properties())->rec = nullptr;
   probe.current.store(nullptr, std::memory_order_relaxed);
   live.erase(r->id);
+  ++ended_unreleased;
   if (shutdown_wid) wake(shutdown_wid, Wake::Notified);  // it re-checks who is left
   if (live.empty()) wake_main();
 }
