@@ -120,16 +120,13 @@ void Raft::ticker() {
       lab::Duration wake = now + kHeartbeat;
       for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
         if (p == me_) continue;
-        if (now >= lastSent_[p] + kHeartbeat) {
-          // A peer that answered none of the last few appends is likely cut
-          // off (a Call to it may take up to 7 s to fail): skip a beat
-          // rather than pile up more calls it will never answer.
-          if (inflight_[p] >= kMaxUnansweredHeartbeats)
-            lastSent_[p] = now;
-          else
-            sendAppendEntries(p);
-        }
-        wake = std::min(wake, lastSent_[p] + kHeartbeat);
+        // A peer that answered none of the last few appends is likely cut
+        // off (a Call to it may take up to 7 s to fail): beat at half rate
+        // rather than pile up calls it may never answer — still fast enough
+        // that it hears from us before its election timeout once it is back.
+        const lab::Duration beat = inflight_[p] >= kMaxUnansweredHeartbeats ? 2 * kHeartbeat : kHeartbeat;
+        if (now >= lastSent_[p] + beat) sendAppendEntries(p);
+        wake = std::min(wake, lastSent_[p] + beat);
       }
       tickerCv_.wait_until(mu_, wake);
     } else {
