@@ -5,7 +5,7 @@
 #                   (simulation by default; MODE=real for real threads and time;
 #                    PART=2B or TEST=TestBackup2B to narrow it)
 #   make test       build and run every test, in both backends
-#   make bench      benchmarks (labrpc round trip)
+#   make bench      benchmarks: labrpc round trip, suite times real vs sim
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
 #   make handout    cut the student tree into build/handout (or DIR=...)
 #   make tsan       the tests under ThreadSanitizer (real backend)
@@ -104,9 +104,12 @@ lab: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
 	@scripts/lab-report $(BUILD)/$(MODE)/raft_tests $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
 
-bench: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(BUILD)/$(b)/bench)
-	@for b in $(BACKENDS); do echo "== $$b backend"; $(BUILD)/$$b/bench || exit 1; done
+# Figures, never assertions: the labrpc round trip in each backend (with a
+# bare hand-off as the baseline), then wall time of test suites, real vs sim.
+bench: all
+	@for b in $(BACKENDS); do $(BUILD)/$$b/bench || exit 1; done
+	@scripts/bench-ratio $(BUILD) unit_tests labrpc_tests
+	@scripts/bench-ratio $(BUILD) raft_tests @2A
 
 tsan: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,tsan)
