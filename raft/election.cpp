@@ -70,6 +70,7 @@ void Raft::becomeLeader() {
     nextIndex_[p] = lastLogIndex() + 1;
     matchIndex_[p] = 0;
     pending_[p] = false;
+    lastHeard_[p] = lab::now();  // every peer gets full-rate beats until it proves silent
   }
   matchIndex_[me_] = lastLogIndex();
   for (int p = 0; p < static_cast<int>(peers_.size()); p++)
@@ -79,6 +80,7 @@ void Raft::becomeLeader() {
 
 void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply) {
   lab::MutexLock lk(mu_);
+  lastHeard_[peer] = lab::now();
   if (killed()) return;
   if (reply.Term > currentTerm_) {
     becomeFollower(reply.Term);

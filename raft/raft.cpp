@@ -23,6 +23,7 @@ std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persi
     rf->matchIndex_.assign(n, 0);
     rf->lastSent_.assign(n, lab::Duration{});
     rf->inflight_.assign(n, 0);
+    rf->lastHeard_.assign(n, lab::Duration{});
     rf->pending_.assign(n, false);
     rf->resetElectionTimer();
     // END SOLUTION
@@ -120,11 +121,11 @@ void Raft::ticker() {
       lab::Duration wake = now + kHeartbeat;
       for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
         if (p == me_) continue;
-        // A peer that answered none of the last few appends is likely cut
-        // off (a Call to it may take up to 7 s to fail): beat at half rate
-        // rather than pile up calls it may never answer — still fast enough
-        // that it hears from us before its election timeout once it is back.
-        const lab::Duration beat = inflight_[p] >= kMaxUnansweredHeartbeats ? 2 * kHeartbeat : kHeartbeat;
+        // A peer we have not heard from for a while is likely cut off (a
+        // Call to it may take up to 7 s to fail): beat at half rate rather
+        // than pile up calls it may never answer — still often enough that
+        // it hears from us before its election timeout once it is back.
+        const lab::Duration beat = now - lastHeard_[p] > kUnheardAfter ? 2 * kHeartbeat : kHeartbeat;
         if (now >= lastSent_[p] + beat) sendAppendEntries(p);
         wake = std::min(wake, lastSent_[p] + beat);
       }

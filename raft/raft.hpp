@@ -116,7 +116,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   static constexpr int kElectionTimeoutMinMs = 350;
   static constexpr int kElectionTimeoutSpanMs = 250;
   static constexpr std::size_t kMaxEntriesPerAppend = 100;
-  static constexpr int kMaxUnansweredHeartbeats = 5;
+  static constexpr lab::Duration kUnheardAfter = std::chrono::seconds(1);
 
   // Persistent state on all servers (persist before replying to an RPC):
   int currentTerm_ LAB_GUARDED_BY(mu_) = 0;  // latest term this server has seen
@@ -144,6 +144,7 @@ class Raft : public std::enable_shared_from_this<Raft> {
   int votes_ LAB_GUARDED_BY(mu_) = 0;                      // votes received in currentTerm_ as candidate
   std::vector<lab::Duration> lastSent_ LAB_GUARDED_BY(mu_);  // per peer: when we last sent an append
   std::vector<int> inflight_ LAB_GUARDED_BY(mu_);            // per peer: appends awaiting their Call
+  std::vector<lab::Duration> lastHeard_ LAB_GUARDED_BY(mu_);  // per peer: when a reply last came back
   std::vector<bool> pending_ LAB_GUARDED_BY(mu_);  // per peer: something new to send once idle
   lab::CondVar tickerCv_;                          // wakes the ticker: role change, Kill
   // END SOLUTION

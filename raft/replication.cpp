@@ -59,6 +59,7 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
                                     const AppendEntriesReply& reply) {
   lab::MutexLock lk(mu_);
   inflight_[peer]--;
+  if (ok) lastHeard_[peer] = lab::now();
   if (killed()) return;
   if (ok && reply.Term > currentTerm_) {
     becomeFollower(reply.Term);

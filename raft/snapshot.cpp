@@ -51,6 +51,7 @@ void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args,
                                       const InstallSnapshotReply& reply) {
   lab::MutexLock lk(mu_);
   inflight_[peer]--;
+  if (ok) lastHeard_[peer] = lab::now();
   if (killed()) return;
   if (ok && reply.Term > currentTerm_) {
     becomeFollower(reply.Term);
