@@ -33,6 +33,11 @@
 // A call of an unknown service or method fails the test with Go's message;
 // so do argument types that differ between caller and handler, and a reply
 // that does not decode.
+//
+// Watching the wire (the tester's failure timeline): SetObserver(fn) once,
+// before the first Call; fn then sees one CallEvent per Call, on the
+// caller's activity when the call ends. Without an observer a call pays one
+// atomic load.
 #pragma once
 
 #include <atomic>
@@ -107,6 +112,29 @@ class Server {
   int count_ LAB_GUARDED_BY(mu_) = 0;
 };
 
+// What became of one Call (the Go lab's silent reasons for `false`).
+enum class CallFate : std::uint8_t {
+  Replied,        // a reply arrived: Call returned true
+  Unreachable,    // end disabled, not connected, or no server: failed after a delay
+  RequestLost,    // unreliable network dropped the request; no handler ran
+  ServerGone,     // the server was deleted or replaced while its handler ran
+  ReplyLost,      // the handler ran, the unreliable network dropped its reply
+};
+const char* to_string(CallFate f);
+
+// One finished Call, as an observer sees it. The references live as long as
+// the observer's call.
+struct CallEvent {
+  const Name& endname;
+  const std::string& svcMeth;
+  lab::Duration start;  // lab::now() when Call began, and when it returned
+  lab::Duration end;
+  CallFate fate;
+  std::size_t argsBytes;
+  std::size_t replyBytes;  // 0 unless Replied
+};
+using CallObserver = std::function<void(const CallEvent&)>;
+
 class Network;
 
 class ClientEnd {
@@ -136,6 +164,9 @@ class Network : public std::enable_shared_from_this<Network> {
   void Connect(const Name& endname, const Name& servername);
   void Enable(const Name& endname, bool enabled);
 
+  // Set once, before the first Call (see the top of this file).
+  void SetObserver(CallObserver fn);
+
   int GetCount(const Name& servername);
   int GetTotalCount() const { return count_.load(); }
   std::int64_t GetTotalBytes() const { return bytes_.load(); }
@@ -145,7 +176,7 @@ class Network : public std::enable_shared_from_this<Network> {
 
  private:
   bool isServerDead(const Name& endname, const Name& servername, const Server* server);
-  ReplyMsg processReq(const Request& req);
+  ReplyMsg processReq(const Request& req, CallFate* fate);
 
   lab::Mutex mu_;
   bool reliable_ LAB_GUARDED_BY(mu_) = true;
@@ -158,6 +189,8 @@ class Network : public std::enable_shared_from_this<Network> {
   std::atomic<bool> done_{false};
   std::atomic<int> count_{0};
   std::atomic<std::int64_t> bytes_{0};
+  CallObserver observer_;            // written once by SetObserver, before any Call
+  std::atomic<bool> observed_{false};  // publishes observer_
 };
 
 std::shared_ptr<Network> MakeNetwork();

@@ -78,7 +78,29 @@ labgob::Bytes Server::dispatch(const Request& req) {
 
 // --- Network (spec §1.2) ------------------------------------------------------
 
+const char* to_string(CallFate f) {
+  switch (f) {
+    case CallFate::Replied:
+      return "replied";
+    case CallFate::Unreachable:
+      return "unreachable";
+    case CallFate::RequestLost:
+      return "request lost";
+    case CallFate::ServerGone:
+      return "server gone";
+    case CallFate::ReplyLost:
+      return "reply lost";
+  }
+  return "?";
+}
+
 void Network::Cleanup() { done_ = true; }
+
+void Network::SetObserver(CallObserver fn) {
+  if (observed_.load(std::memory_order_acquire)) lab::fail("labrpc: SetObserver called twice");
+  observer_ = std::move(fn);
+  observed_.store(true, std::memory_order_release);
+}
 
 void Network::Reliable(bool yes) {
   lab::MutexLock lk(mu_);
@@ -148,10 +170,15 @@ ReplyMsg Network::call(Request req) {
   if (done_) return {};
   count_ += 1;
   bytes_ += static_cast<std::int64_t>(req.args.size());
-  ReplyMsg rep = processReq(req);
+  const bool observed = observed_.load(std::memory_order_acquire);
+  const lab::Duration start = observed ? lab::now() : lab::Duration{};
+  CallFate fate = CallFate::Replied;
+  ReplyMsg rep = processReq(req, &fate);
   if (lab::trace_enabled())
     lab::trace(lab::time_string() + " rpc " + to_string(req.endname) + " " + req.svcMeth + " " +
                std::to_string(req.args.size()) + (rep.ok ? " ok " + std::to_string(rep.reply.size()) : " failed"));
+  if (observed)
+    observer_(CallEvent{req.endname, req.svcMeth, start, lab::now(), fate, req.args.size(), rep.ok ? rep.reply.size() : 0});
   return rep;
 }
 
@@ -165,7 +192,7 @@ struct HandlerResult {
 };
 }  // namespace
 
-ReplyMsg Network::processReq(const Request& req) {
+ReplyMsg Network::processReq(const Request& req, CallFate* fate) {
   // 1. One consistent reading of the tables.
   bool enabled, reliable, longReordering;
   std::optional<Name> servername;
@@ -189,6 +216,7 @@ ReplyMsg Network::processReq(const Request& req) {
       lab::MutexLock lk(mu_);
       longDelays = longDelays_;
     }
+    *fate = CallFate::Unreachable;
     lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(longDelays ? 7000 : 100)));
     return {};
   }
@@ -196,7 +224,10 @@ ReplyMsg Network::processReq(const Request& req) {
   // 2.1-2.2 Short delay and request drop on an unreliable network.
   if (!reliable) {
     lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(27)));
-    if (lab::rand_intn(1000) < 100) return {};
+    if (lab::rand_intn(1000) < 100) {
+      *fate = CallFate::RequestLost;
+      return {};
+    }
   }
 
   // 2.3 The handler runs as its own activity.
@@ -234,8 +265,14 @@ ReplyMsg Network::processReq(const Request& req) {
   if (!dead) dead = isServerDead(req.endname, *servername, server.get());
 
   // 2.6 The outcome.
-  if (!done || dead) return {};
-  if (!reliable && lab::rand_intn(1000) < 100) return {};  // drop the reply
+  if (!done || dead) {
+    *fate = CallFate::ServerGone;
+    return {};
+  }
+  if (!reliable && lab::rand_intn(1000) < 100) {  // drop the reply
+    *fate = CallFate::ReplyLost;
+    return {};
+  }
   if (longReordering && lab::rand_intn(900) < 600) {
     // Delay the reply by 200 + U{0..U{0..1999}} ms, skewed towards short delays.
     std::int64_t upper = lab::rand_intn(2000);

@@ -460,4 +460,34 @@ BOOST_AUTO_TEST_CASE(Cleanup_laterCallsFailAtOnce) {
   LAB_REQUIRE_PASSED(r);
 }
 
+BOOST_AUTO_TEST_CASE(SetObserver_seesEachCallOnceWithItsFate) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    struct Seen {
+      std::string end, meth;
+      labrpc::CallFate fate;
+      lab::Duration took;
+      std::size_t replyBytes;
+    };
+    auto seen = std::make_shared<std::vector<Seen>>();  // one activity calls: no lock needed
+    f.rn->SetObserver([seen](const labrpc::CallEvent& ev) {
+      seen->push_back({labrpc::to_string(ev.endname), ev.svcMeth, ev.fate, ev.end - ev.start, ev.replyBytes});
+    });
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    std::string reply;
+    e->Call("JunkServer.Handler2", 7, &reply);  // disabled: unreachable
+    f.rn->Enable("end1-99", true);
+    e->Call("JunkServer.Handler2", 8, &reply);
+    LAB_CHECK(seen->size() == 2, "observer saw " << seen->size() << " calls, want 2");
+    const Seen& a = (*seen)[0];
+    const Seen& b = (*seen)[1];
+    LAB_CHECK(a.end == "end1-99" && a.meth == "JunkServer.Handler2", "first event: " << a.end << " " << a.meth);
+    LAB_CHECK(a.fate == labrpc::CallFate::Unreachable, "first fate: " << labrpc::to_string(a.fate));
+    LAB_CHECK(b.fate == labrpc::CallFate::Replied && b.replyBytes > 0, "second fate: " << labrpc::to_string(b.fate));
+    LAB_CHECK(a.took >= lab::Duration{} && b.took >= lab::Duration{}, "negative call duration");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
