@@ -72,6 +72,8 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
     nextIndex_[peer] = std::max(nextIndex_[peer], match + 1);
     maybeAdvanceCommit();
   } else if (ok) {
+    // A rejection of an older probe (nextIndex moved since) says nothing new.
+    if (args.PrevLogIndex + 1 != nextIndex_[peer]) return;
     int next;
     if (reply.XTerm == -1) {
       next = reply.XLen;  // the follower's log is too short
@@ -87,8 +89,11 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
       next = last != -1 ? last + 1 : reply.XIndex;
     }
     nextIndex_[peer] = std::max(matchIndex_[peer] + 1, std::min(next, lastLogIndex() + 1));
-    pending_[peer] = true;
     DLOG(kLog1, "S%d S%d rejected prev I%d, next I%d", me_, peer, args.PrevLogIndex, nextIndex_[peer]);
+    // The follower is reachable right now: probe again at once, even if
+    // older appends to it are still out (they carry the rejected probe).
+    sendAppendEntries(peer);
+    return;
   }
   maybeSendAppendEntries(peer);
 }

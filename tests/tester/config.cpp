@@ -2,6 +2,8 @@
 // behaviour where C++ has to choose.
 #include "tests/tester/config.hpp"
 
+#include "raft/debug.hpp"
+
 #include <boost/serialization/vector.hpp>
 
 #include <chrono>
@@ -118,6 +120,7 @@ bool Config::connected(int i) {
 
 // Shut down a Raft server but save its persistent state.
 void Config::crash1(int i) {
+  DLOG("TEST", "crash1(%d)", i);
   disconnect(i);
   net_->DeleteServer(serverName(i));  // disable client connections to the server.
 
@@ -204,6 +207,7 @@ void Config::start1(int i, Applier applier) {
 
 // attach server i to the net.
 void Config::connect(int i) {
+  DLOG("TEST", "connect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
   // outgoing ClientEnds
@@ -216,6 +220,7 @@ void Config::connect(int i) {
 
 // detach server i from the net.
 void Config::disconnect(int i) {
+  DLOG("TEST", "disconnect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = false;
   // outgoing ClientEnds
@@ -416,7 +421,10 @@ int Config::checkOneLeader() {
       if (term > lastTermWithLeader) lastTermWithLeader = term;
     }
 
-    if (!leaders.empty()) return leaders[lastTermWithLeader][0];
+    if (!leaders.empty()) {
+      DLOG("TEST", "checkOneLeader: S%d in T%d", leaders[lastTermWithLeader][0], lastTermWithLeader);
+      return leaders[lastTermWithLeader][0];
+    }
   }
   fatal("expected one leader, got none");
 }
@@ -544,6 +552,7 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
           // committed
           if (cmd1 == cmd) {
             // and it was the command we submitted.
+            DLOG("TEST", "one(%s) committed at index %d", str(cmd).c_str(), index);
             return index;
           }
         }
