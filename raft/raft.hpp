@@ -123,6 +123,8 @@ class Raft : public std::enable_shared_from_this<Raft> {
   int votedFor_ LAB_GUARDED_BY(mu_) = -1;    // candidate voted for in currentTerm_, or -1
   // END SOLUTION
   // BEGIN SOLUTION 2B
+  // Persistent too (persist before replying): the log. Each entry holds a
+  // command and the term it was received in; the first index is 1.
   // log_[0] is a sentinel standing for the last entry covered by the
   // snapshot (index logBase_, its term); log_[k] has index logBase_ + k.
   // Without a snapshot, logBase_ is 0 and log_[0] has term 0.
