@@ -45,6 +45,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 #include <string>
 #include <variant>
@@ -182,7 +183,9 @@ class Network : public std::enable_shared_from_this<Network> {
   bool reliable_ LAB_GUARDED_BY(mu_) = true;
   bool longDelays_ LAB_GUARDED_BY(mu_) = false;
   bool longReordering_ LAB_GUARDED_BY(mu_) = false;
-  std::map<Name, std::shared_ptr<ClientEnd>> ends_ LAB_GUARDED_BY(mu_);
+  // The names of the ends made; the network keeps no pointer to them (they
+  // point to it, and pointers back would keep both alive).
+  std::set<Name> endNames_ LAB_GUARDED_BY(mu_);
   std::map<Name, bool> enabled_ LAB_GUARDED_BY(mu_);
   std::map<Name, std::shared_ptr<Server>> servers_ LAB_GUARDED_BY(mu_);  // null once deleted
   std::map<Name, std::optional<Name>> connections_ LAB_GUARDED_BY(mu_);

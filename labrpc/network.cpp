@@ -119,9 +119,8 @@ void Network::LongDelays(bool yes) {
 
 std::shared_ptr<ClientEnd> Network::MakeEnd(const Name& endname) {
   lab::MutexLock lk(mu_);
-  if (ends_.count(endname)) lab::fail("MakeEnd: " + to_string(endname) + " already exists");
+  if (!endNames_.insert(endname).second) lab::fail("MakeEnd: " + to_string(endname) + " already exists");
   auto e = std::make_shared<ClientEnd>(endname, shared_from_this());
-  ends_[endname] = e;
   enabled_[endname] = false;
   connections_[endname] = std::nullopt;
   return e;
