@@ -25,6 +25,9 @@
 // Names of ends and servers are ints or strings (Go's interface{} keys):
 // the int 99 and the string "99" are different names.
 //
+// Cleanup() ends the network: later calls fail at once, and the servers are
+// released (their handlers' receivers hold ends that point back here).
+//
 // Counts: GetTotalCount() counts every Call that reached the network
 // (dropped ones too); GetCount(server) counts the requests that reached that
 // Server object's dispatcher; GetTotalBytes() the request bytes of every

@@ -94,7 +94,15 @@ const char* to_string(CallFate f) {
   return "?";
 }
 
-void Network::Cleanup() { done_ = true; }
+void Network::Cleanup() {
+  done_ = true;
+  // Later calls fail at once, so the servers are no longer reachable. Drop
+  // them: a server's handlers hold their receiver (a Raft), which holds its
+  // ends, which hold this network, and without Go's garbage collector that
+  // circle would never be freed. Handlers still running keep their own server.
+  lab::MutexLock lk(mu_);
+  servers_.clear();
+}
 
 void Network::SetObserver(CallObserver fn) {
   if (observed_.load(std::memory_order_acquire)) lab::fail("labrpc: SetObserver called twice");
