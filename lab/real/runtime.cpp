@@ -1,7 +1,7 @@
 // The real-threads backend of lab::. Activities run on a cached pool of
 // threads; timers are Boost.Asio steady_timers on one I/O thread;
-// cancellation is a std::stop_source per activity, which wakes a waiter inside
-// std::condition_variable_any without polling.
+// cancellation is a std::stop_source per activity, whose callbacks wake a
+// cancelled waiter at once (no polling).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -92,7 +92,6 @@ bool spin_until(F ready, Clock::duration budget) {
   }
 }
 
-
 // --- the cached thread pool -------------------------------------------------
 // Grows when every thread is busy; a thread idle for kIdleRetire retires.
 // Leaked on purpose: idle threads may still wait on it at process exit.
@@ -108,7 +107,6 @@ class Pool {
       if (sleeping_ > 0 && idle_ - sleeping_ < q_.size()) cv_.notify_one();
       return;
     }
-    ++threads_;
     lk.unlock();
     std::thread([this] { work(); }).detach();
   }
@@ -135,7 +133,6 @@ class Pool {
           --sleeping_;
           if (timed_out) {
             --idle_;
-            --threads_;
             return;
           }
         }
@@ -157,7 +154,6 @@ class Pool {
   std::size_t idle_ = 0;                // workers without a task, spinning or asleep
   std::size_t sleeping_ = 0;            // idle workers asleep in cv_
   std::size_t spinning_ = 0;            // idle workers polling queued_
-  std::size_t threads_ = 0;
 };
 
 Pool& pool() {
