@@ -1,6 +1,12 @@
 #include "raft/report.hpp"
 
+#include <atomic>
+
 namespace raft {
+
+namespace {
+std::atomic<Reporter*> reporter{nullptr};
+}  // namespace
 
 const char* to_string(Role r) {
   switch (r) {
@@ -14,6 +20,14 @@ const char* to_string(Role r) {
   return "?";
 }
 
-void report_role(int, int, Role) {}
+void set_reporter(Reporter* r) { reporter.store(r, std::memory_order_release); }
+
+void report_role(int me, int term, Role role) {
+  if (Reporter* r = reporter.load(std::memory_order_acquire)) r->role(me, term, role);
+}
+
+void annotate(int me, std::string_view text) {
+  if (Reporter* r = reporter.load(std::memory_order_acquire)) r->annotate(me, text);
+}
 
 }  // namespace raft

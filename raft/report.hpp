@@ -1,7 +1,13 @@
-// raft/report.hpp — the one hook a timeline tool can use: every change of a
-// peer's role or term calls report_role(). It does nothing by default
-// (raft/report.cpp); a tool replaces that one definition.
+// raft/report.hpp — hooks for a timeline tool. Every change of a peer's role
+// or term calls report_role(); annotate() adds a mark of your own to the
+// peer's lane of the failure timeline (LAB_VIS, see README.md):
+//
+//   raft::annotate(me_, "stale reply from S" + std::to_string(peer));
+//
+// Both do nothing unless a tool has installed a Reporter (the tester does).
 #pragma once
+
+#include <string_view>
 
 namespace raft {
 
@@ -12,5 +18,23 @@ const char* to_string(Role r);
 // Called with the peer's lock held, after `me` became `role` in `term`.
 // Must return at once and never call back into Raft.
 void report_role(int me, int term, Role role);
+
+// A free-form mark on server me's lane at the current time. Cheap when no
+// tool listens; safe with or without the peer's lock held.
+void annotate(int me, std::string_view text);
+
+// What a tool implements to receive the two calls above. Its methods may be
+// called from any activity, concurrently, and must not block on Raft.
+class Reporter {
+ public:
+  virtual void role(int me, int term, Role role) = 0;
+  virtual void annotate(int me, std::string_view text) = 0;
+
+ protected:
+  ~Reporter() = default;
+};
+
+// Installs r (nullptr: none). r must outlive every activity that may report.
+void set_reporter(Reporter* r);
 
 }  // namespace raft
