@@ -84,6 +84,8 @@ $(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(B
 -include $$(shell find $(BUILD)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
+# The failure timeline's page is linked into timeline.o (.incbin).
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tests/tester/timeline.o: tests/tester/timeline.html))
 
 bins = $(BUILD)/$(1)/unit_tests $(if $(RAFT_TESTS),$(BUILD)/$(1)/raft_tests)
 

@@ -1,6 +1,6 @@
 // Shared by the ported Raft tests: the constants of test_test.go and the
 // wrapper that runs a test body inside a lab:: run with the Go lab's 120 s
-// per-test limit.
+// per-test limit, and writes the failure timeline (tests/tester/timeline.hpp).
 #pragma once
 
 #include <chrono>
@@ -27,6 +27,8 @@ inline void runTest(std::function<void()> body) {
   lab::Options opts;
   opts.time_limit = 120s;
   auto r = labtest::run(std::move(body), opts);
+  // A failed run (or any, with LAB_VIS=always) leaves its timeline as HTML.
+  tester::Timeline::finishRun(boost::unit_test::framework::current_test_case().p_name.get(), r);
   LAB_REQUIRE_PASSED(r);
 }
 

@@ -91,7 +91,7 @@ std::shared_ptr<Config> make_config(int n, bool unreliable, bool snapshot) {
   return cfg;
 }
 
-Config::Config(int n_, bool unreliable, bool /*snapshot*/) : n(n_), net_(labrpc::MakeNetwork()) {
+Config::Config(int n_, bool unreliable, bool /*snapshot*/) : n(n_), net_(labrpc::MakeNetwork()), tl_(Timeline::make(n_)) {
   lab::MutexLock lk(mu_);
   rafts_.resize(static_cast<std::size_t>(n));
   applyErr_.resize(static_cast<std::size_t>(n));
@@ -104,6 +104,7 @@ Config::Config(int n_, bool unreliable, bool /*snapshot*/) : n(n_), net_(labrpc:
   lk.unlock();
   setunreliable(unreliable);
   net_->LongDelays(true);
+  tl_->watch(*net_);
 }
 
 std::shared_ptr<raft::Raft> Config::rafts(int i) {
@@ -133,6 +134,7 @@ void Config::crash1(int i) {
   if (auto rf = rafts_[static_cast<std::size_t>(i)]) {
     lk.unlock();
     rf->Kill();
+    tl_->crashed(i);
     lk.lock();
     rafts_[static_cast<std::size_t>(i)] = nullptr;
   }
@@ -165,6 +167,7 @@ void Config::start1(int i, Applier applier) {
   {
     lab::MutexLock lk(mu_);
     endnames_[static_cast<std::size_t>(i)] = names;
+    tl_->endNames(i, names);
     lastApplied_[static_cast<std::size_t>(i)] = 0;
     // a fresh persister, so old instance doesn't overwrite new instance's
     // persisted state. but copy old persister's content so that we always
@@ -186,6 +189,7 @@ void Config::start1(int i, Applier applier) {
   }
 
   auto applyCh = std::make_shared<lab::Chan<raft::ApplyMsg>>(0, "applyCh S" + std::to_string(i));
+  tl_->started(i);
   auto rf = raft::Make(ends, i, ps, applyCh);
   {
     lab::MutexLock lk(mu_);
@@ -210,6 +214,7 @@ void Config::connect(int i) {
   DLOG("TEST", "connect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
+  tl_->connected(i, true);
   // outgoing ClientEnds
   for (int j = 0; j < n; j++)
     if (connected_[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
@@ -223,6 +228,7 @@ void Config::disconnect(int i) {
   DLOG("TEST", "disconnect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = false;
+  tl_->connected(i, false);
   // outgoing ClientEnds
   for (int j = 0; j < n; j++)
     if (!endnames_[static_cast<std::size_t>(i)].empty())
@@ -271,6 +277,7 @@ void Config::applier(int i, ApplyCh applyCh) {
     {
       lab::MutexLock lk(mu_);
       std::tie(err_msg, prevok) = checkLogs(i, *m);
+      tl_->applied(i, m->CommandIndex);
     }
     if (m->CommandIndex > 1 && !prevok)
       err_msg = "server " + std::to_string(i) + " apply out of order " + std::to_string(m->CommandIndex);
@@ -313,6 +320,7 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
     if (m->SnapshotValid) {
       lab::MutexLock lk(mu_);
       err_msg = ingestSnap(i, m->Snapshot, m->SnapshotIndex);
+      tl_->snapshot(i, m->SnapshotIndex);
     } else if (m->CommandValid) {
       int expected;
       {
@@ -328,6 +336,7 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
         {
           lab::MutexLock lk(mu_);
           std::tie(err_msg, prevok) = checkLogs(i, *m);
+          tl_->applied(i, m->CommandIndex);
         }
         if (m->CommandIndex > 1 && !prevok)
           err_msg = "server " + std::to_string(i) + " apply out of order " + std::to_string(m->CommandIndex);
@@ -423,6 +432,7 @@ int Config::checkOneLeader() {
 
     if (!leaders.empty()) {
       DLOG("TEST", "checkOneLeader: S%d in T%d", leaders[lastTermWithLeader][0], lastTermWithLeader);
+      tl_->leaderFound(leaders[lastTermWithLeader][0], lastTermWithLeader);
       return leaders[lastTermWithLeader][0];
     }
   }
@@ -521,6 +531,7 @@ Command Config::wait(int index, int n_, int startTerm) {
 // to simplify the early Lab 2B tests.
 int Config::one(Command cmd, int expectedServers, bool retry) {
   const lab::Duration t0 = lab::now();
+  tl_->oneStart(str(cmd), expectedServers);
   int starts = 0;
   while (lab::now() - t0 < 10s && !checkFinished()) {
     // try all the servers, maybe one is the leader.
@@ -553,6 +564,7 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
           if (cmd1 == cmd) {
             // and it was the command we submitted.
             DLOG("TEST", "one(%s) committed at index %d", str(cmd).c_str(), index);
+            tl_->oneDone(str(cmd), index);
             return index;
           }
         }
@@ -579,6 +591,7 @@ void Config::checkTimeout() {
 // e.g. cfg.begin("Test (2B): RPC counts aren't too high")
 void Config::begin(const std::string& description) {
   std::printf("%s ...\n", description.c_str());
+  tl_->begin(description);
   std::fflush(stdout);
   t0_ = lab::now();
   rpcs0_ = rpcTotal();
@@ -594,6 +607,7 @@ void Config::begin(const std::string& description) {
 // and some performance numbers.
 void Config::end() {
   checkTimeout();
+  tl_->end();
   // A failed test never gets here: lab::fail ended it.
   double t;
   int npeers, nrpc, ncmds;

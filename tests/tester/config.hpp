@@ -29,6 +29,7 @@
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
 #include "raft/raft.hpp"
+#include "tests/tester/timeline.hpp"
 
 namespace tester {
 
@@ -93,6 +94,7 @@ class Config : public std::enable_shared_from_this<Config> {
   lab::Mutex mu_;
   std::atomic<bool> finished_{false};
   std::shared_ptr<labrpc::Network> net_;
+  const std::shared_ptr<Timeline> tl_;  // the failure timeline (timeline.hpp)
   std::vector<std::shared_ptr<raft::Raft>> rafts_ LAB_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<raft::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
   std::vector<std::string> applyErr_ LAB_GUARDED_BY(mu_);
