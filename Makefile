@@ -94,12 +94,13 @@ all: deps
 
 # Every test, in every backend. scripts/run-tests prints one line per binary.
 # Every test, in both backends, then the determinism check: one seed, two
-# processes, the same trace.
+# processes, the same trace; then the failure timeline in headless Chromium.
 test: all
 	@for b in $(BACKENDS); do \
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
 	done
 	@scripts/determinism-check $(BUILD)/sim/unit_tests labrpc_tests/TestUnreliable 1
+	@[ ! -x scripts/test-timeline ] || scripts/test-timeline $(BUILD)/sim/raft_tests $(BUILD)/real/raft_tests
 	@$(if $(HAVE_SIM),[ ! -x scripts/test-tools ] || scripts/test-tools)
 
 lab: deps
