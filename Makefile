@@ -92,16 +92,17 @@ bins = $(BUILD)/$(1)/unit_tests $(if $(RAFT_TESTS),$(BUILD)/$(1)/raft_tests)
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
 
-# Every test, in every backend. scripts/run-tests prints one line per binary.
-# Every test, in both backends, then the determinism check: one seed, two
-# processes, the same trace; then the failure timeline in headless Chromium.
+# Every test, in both backends; the determinism check (one seed, two
+# processes, the same trace); the failure timeline in headless Chromium; the
+# tools' own tests.
 test: all
 	@for b in $(BACKENDS); do \
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
 	done
 	@scripts/determinism-check $(BUILD)/sim/unit_tests labrpc_tests/TestUnreliable 1
+	@scripts/determinism-check $(BUILD)/sim/raft_tests '*/TestFigure8Unreliable2C' 1
 	@[ ! -x scripts/test-timeline ] || scripts/test-timeline $(BUILD)/sim/raft_tests $(BUILD)/real/raft_tests
-	@$(if $(HAVE_SIM),[ ! -x scripts/test-tools ] || scripts/test-tools)
+	@[ ! -x scripts/test-tools ] || scripts/test-tools
 
 lab: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
