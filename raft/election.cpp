@@ -11,9 +11,12 @@ namespace raft {
 // server from it. raft::annotate(me_, "...") adds marks of your own there.
 
 // BEGIN SOLUTION 2A
+// Also ends a pre-vote round: whatever resets the timer (a leader's append, a
+// vote granted, our own candidacy) means there is no election to win yet.
 void Raft::resetElectionTimer() {
   electionDeadline_ =
       lab::now() + std::chrono::milliseconds(kElectionTimeoutMinMs + lab::rand_intn(kElectionTimeoutSpanMs));
+  preCandidate_ = false;
 }
 
 // Rules for Servers, All Servers: "If RPC request or response contains term
@@ -33,6 +36,41 @@ void Raft::becomeFollower(int term) {
   // A deposed leader's deadline is stale; give the new leader time to show up.
   if (was == Role::Leader) resetElectionTimer();
   if (was != Role::Follower || newTerm) report_role(me_, currentTerm_, role_);
+}
+
+// Pre-vote (dissertation §9.6): on election timeout, first ask every server
+// whether it would vote for us in currentTerm + 1, changing neither our term
+// nor our vote. Only a majority of pre-votes makes us a candidate; so a
+// server cut off from the others keeps its term, and does not depose the
+// leader with a higher one when it comes back. A round that fails is retried
+// on the next timeout.
+void Raft::becomePreCandidate() {
+  if (killed()) return;
+  resetElectionTimer();
+  preCandidate_ = true;
+  preVoteRound_++;
+  preVotes_ = 1;  // our own
+  DLOG(kTimr, "S%d election timeout, asks pre-votes for T%d", me_, currentTerm_ + 1);
+  if (2 * preVotes_ > static_cast<int>(peers_.size())) {
+    becomeCandidate();
+    return;
+  }
+
+  RequestVoteArgs args;
+  args.Term = currentTerm_ + 1;
+  args.CandidateId = me_;
+  args.LastLogIndex = lastLogIndex();
+  args.LastLogTerm = lastLogTerm();
+  args.PreVote = true;
+  auto self = shared_from_this();
+  const int round = preVoteRound_;
+  for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
+    if (p == me_) continue;
+    lab::go("S" + std::to_string(me_) + " PreVote", [self, p, round, args] {
+      RequestVoteReply reply;
+      if (self->peers_[p]->Call("Raft.RequestVote", args, &reply)) self->handlePreVoteReply(p, round, args, reply);
+    });
+  }
 }
 
 // Rules for Servers, Candidates: "On conversion to candidate, start election:
@@ -82,6 +120,22 @@ void Raft::becomeLeader() {
   tickerCv_.notify_all();
 }
 
+// A pre-vote reply. All Servers: a higher term makes us a follower, as with
+// any reply; otherwise it counts only in the round that asked for it.
+void Raft::handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply) {
+  lab::MutexLock lk(mu_);
+  lastHeard_[peer] = lab::now();
+  if (killed()) return;
+  if (reply.Term > currentTerm_) {
+    becomeFollower(reply.Term);
+    return;
+  }
+  if (!preCandidate_ || round != preVoteRound_ || currentTerm_ + 1 != args.Term || !reply.VoteGranted) return;
+  preVotes_++;
+  DLOG(kVote, "S%d <- S%d pre-vote for T%d (%d)", me_, peer, args.Term, preVotes_);
+  if (2 * preVotes_ > static_cast<int>(peers_.size())) becomeCandidate();
+}
+
 void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply) {
   lab::MutexLock lk(mu_);
   lastHeard_[peer] = lab::now();
@@ -96,6 +150,16 @@ void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const R
   DLOG(kVote, "S%d <- S%d vote in T%d (%d)", me_, peer, currentTerm_, votes_);
   if (2 * votes_ > static_cast<int>(peers_.size())) becomeLeader();
 }
+
+// Pre-vote (dissertation §9.6): we would vote in args.Term if it is ahead of
+// ours and the candidate's log is at least as up-to-date (§5.4), unless we
+// have reason to believe a leader exists: we are the leader, or we heard
+// from one within the minimum election timeout (§4.2.3).
+bool Raft::grantsPreVote(const RequestVoteArgs& args) const {
+  if (args.Term <= currentTerm_ || role_ == Role::Leader) return false;
+  if (leaderContact_ && lab::now() - *leaderContact_ < std::chrono::milliseconds(kElectionTimeoutMinMs)) return false;
+  return logIsUpToDate(args.LastLogTerm, args.LastLogIndex, lastLogTerm(), lastLogIndex());
+}
 // END SOLUTION
 
 // RequestVote RPC handler. Receiver implementation (Figure 2):
@@ -103,12 +167,19 @@ void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const R
 //  2. If votedFor is null or candidateId, and candidate's log is at least as
 //     up-to-date as receiver's log, grant vote (§5.2, §5.4).
 // Plus All Servers: a higher term makes us a follower first. The vote and
-// the term are persisted before the reply leaves.
+// the term are persisted before the reply leaves. A pre-vote changes no
+// state, not even the term, and so persists nothing.
 void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
   (void)args;
   (void)reply;
   // BEGIN SOLUTION 2A
   lab::MutexLock lk(mu_);
+  if (args.PreVote) {
+    reply->Term = currentTerm_;
+    reply->VoteGranted = grantsPreVote(args);
+    if (reply->VoteGranted) DLOG(kVote, "S%d -> S%d pre-vote for T%d", me_, args.CandidateId, args.Term);
+    return;
+  }
   if (args.Term > currentTerm_) becomeFollower(args.Term);
   reply->Term = currentTerm_;
   reply->VoteGranted = false;

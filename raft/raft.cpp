@@ -132,8 +132,9 @@ void Raft::ticker() {
       tickerCv_.wait_until(mu_, wake);
     } else {
       // Rules for Servers, Followers and Candidates: "If election timeout
-      // elapses ... convert to candidate / start new election".
-      if (now >= electionDeadline_) becomeCandidate();
+      // elapses ... convert to candidate / start new election" — after a
+      // successful pre-vote (dissertation §9.6).
+      if (now >= electionDeadline_) becomePreCandidate();
       tickerCv_.wait_until(mu_, electionDeadline_);
     }
     continue;

@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "lab/chan.hpp"
@@ -144,6 +145,14 @@ class Raft : public std::enable_shared_from_this<Raft> {
   Role role_ LAB_GUARDED_BY(mu_) = Role::Follower;
   lab::Duration electionDeadline_ LAB_GUARDED_BY(mu_){};  // lab::now() after which we stand
   int votes_ LAB_GUARDED_BY(mu_) = 0;                      // votes received in currentTerm_ as candidate
+  // Pre-vote (dissertation §9.6): a round asks for pre-votes for currentTerm_ + 1.
+  // Anything that resets the election timer ends the round.
+  bool preCandidate_ LAB_GUARDED_BY(mu_) = false;  // a pre-vote round is under way
+  int preVoteRound_ LAB_GUARDED_BY(mu_) = 0;       // counts rounds; replies to older ones are stale
+  int preVotes_ LAB_GUARDED_BY(mu_) = 0;           // pre-votes received in this round, ours included
+  // When we last took an append or snapshot from a leader of currentTerm_
+  // (nullopt: never); within kElectionTimeoutMinMs of it we refuse pre-votes.
+  std::optional<lab::Duration> leaderContact_ LAB_GUARDED_BY(mu_);
   std::vector<lab::Duration> lastSent_ LAB_GUARDED_BY(mu_);  // per peer: when we last sent an append
   std::vector<int> inflight_ LAB_GUARDED_BY(mu_);            // per peer: appends awaiting their Call
   std::vector<lab::Duration> lastHeard_ LAB_GUARDED_BY(mu_);  // per peer: when a reply last came back
@@ -162,9 +171,12 @@ class Raft : public std::enable_shared_from_this<Raft> {
   // election.cpp
   void resetElectionTimer() LAB_REQUIRES(mu_);
   void becomeFollower(int term) LAB_REQUIRES(mu_);
+  void becomePreCandidate() LAB_REQUIRES(mu_);
   void becomeCandidate() LAB_REQUIRES(mu_);
   void becomeLeader() LAB_REQUIRES(mu_);
+  void handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply);
   void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply);
+  bool grantsPreVote(const RequestVoteArgs& args) const LAB_REQUIRES(mu_);
   // replication.cpp
   void sendAppendEntries(int peer) LAB_REQUIRES(mu_);
   void maybeSendAppendEntries(int peer) LAB_REQUIRES(mu_);

@@ -142,6 +142,7 @@ void Raft::AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* repl
   if (args.Term > currentTerm_ || role_ != Role::Follower) becomeFollower(args.Term);
   reply->Term = currentTerm_;
   resetElectionTimer();
+  leaderContact_ = lab::now();
   // END SOLUTION
   // BEGIN SOLUTION 2B
   int prev = args.PrevLogIndex;

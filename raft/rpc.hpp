@@ -30,19 +30,22 @@ struct LogEntry {
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
 
-// RequestVote RPC (Figure 2), invoked by candidates to gather votes.
+// RequestVote RPC (Figure 2), invoked by candidates to gather votes; with
+// PreVote set, by a follower whose election timer ran out, to learn whether
+// it could win an election before it disturbs anyone (dissertation §9.6).
 struct RequestVoteArgs {
   // BEGIN SOLUTION 2A
-  int Term = 0;          // candidate's term
+  int Term = 0;          // candidate's term (pre-vote: the term it would stand in)
   int CandidateId = 0;   // candidate requesting vote
   int LastLogIndex = 0;  // index of candidate's last log entry (§5.4)
   int LastLogTerm = 0;   // term of candidate's last log entry (§5.4)
+  bool PreVote = false;  // a pre-vote: the receiver changes no state, the sender keeps its term
   // END SOLUTION
 
   template <class Ar>
   void serialize([[maybe_unused]] Ar& ar, unsigned) {
     // BEGIN SOLUTION 2A
-    ar & Term & CandidateId & LastLogIndex & LastLogTerm;
+    ar & Term & CandidateId & LastLogIndex & LastLogTerm & PreVote;
     // END SOLUTION
   }
   friend bool operator==(const RequestVoteArgs&, const RequestVoteArgs&) = default;
@@ -51,7 +54,7 @@ struct RequestVoteArgs {
 struct RequestVoteReply {
   // BEGIN SOLUTION 2A
   int Term = 0;              // currentTerm, for candidate to update itself
-  bool VoteGranted = false;  // true means candidate received vote
+  bool VoteGranted = false;  // true means candidate received vote (or pre-vote)
   // END SOLUTION
 
   template <class Ar>

@@ -89,6 +89,7 @@ void Raft::InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply
   if (args.Term > currentTerm_ || role_ != Role::Follower) becomeFollower(args.Term);
   reply->Term = currentTerm_;
   resetElectionTimer();
+  leaderContact_ = lab::now();
   if (args.LastIncludedIndex <= commitIndex_) return;
   std::vector<LogEntry> rest{LogEntry{args.LastIncludedTerm, labgob::Command{}}};
   if (args.LastIncludedIndex <= lastLogIndex() && termAt(args.LastIncludedIndex) == args.LastIncludedTerm)
