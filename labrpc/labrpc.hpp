@@ -180,7 +180,7 @@ class Network : public std::enable_shared_from_this<Network> {
 
  private:
   bool isServerDead(const Name& endname, const Name& servername, const Server* server);
-  ReplyMsg processReq(const Request& req, CallFate* fate);
+  ReplyMsg processReq(const std::shared_ptr<const Request>& req, CallFate* fate);
 
   lab::Mutex mu_;
   bool reliable_ LAB_GUARDED_BY(mu_) = true;

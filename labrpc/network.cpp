@@ -172,15 +172,18 @@ bool Network::isServerDead(const Name& endname, const Name& servername, const Se
   return it == servers_.end() || it->second.get() != server;
 }
 
-ReplyMsg Network::call(Request req) {
+ReplyMsg Network::call(Request request) {
   // Go: the hand-off to the dispatcher fails at once after Cleanup.
   if (done_) return {};
+  // Shared with the handler activity, which may outlive this call.
+  auto shared = std::make_shared<const Request>(std::move(request));
+  const Request& req = *shared;
   count_ += 1;
   bytes_ += static_cast<std::int64_t>(req.args.size());
   const bool observed = observed_.load(std::memory_order_acquire);
   const lab::Duration start = observed ? lab::now() : lab::Duration{};
   CallFate fate = CallFate::Replied;
-  ReplyMsg rep = processReq(req, &fate);
+  ReplyMsg rep = processReq(shared, &fate);
   if (lab::trace_enabled())
     lab::trace(lab::time_string() + " rpc " + to_string(req.endname) + " " + req.svcMeth + " " +
                std::to_string(req.args.size()) + (rep.ok ? " ok " + std::to_string(rep.reply.size()) : " failed"));
@@ -199,7 +202,8 @@ struct HandlerResult {
 };
 }  // namespace
 
-ReplyMsg Network::processReq(const Request& req, CallFate* fate) {
+ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallFate* fate) {
+  const Request& req = *shared;
   // 1. One consistent reading of the tables.
   bool enabled, reliable, longReordering;
   std::optional<Name> servername;
@@ -239,8 +243,8 @@ ReplyMsg Network::processReq(const Request& req, CallFate* fate) {
 
   // 2.3 The handler runs as its own activity.
   auto result = std::make_shared<HandlerResult>();
-  lab::go(req.svcMeth, [server, result, req] {
-    labgob::Bytes reply = server->dispatch(req);
+  lab::go(req.svcMeth, [server, result, shared] {
+    labgob::Bytes reply = server->dispatch(*shared);
     lab::MutexLock lk(result->mu);
     result->done = true;
     result->reply = std::move(reply);

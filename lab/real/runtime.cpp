@@ -36,8 +36,10 @@ struct Activity {
   std::stop_source stop;
   std::atomic<const char*> blocked_in{nullptr};  // what it waits on, for reports
   std::atomic<const char*> label{nullptr};       // set by lab::BlockingLabel
-  std::condition_variable_any sleep_cv;
-  std::mutex sleep_mu;
+  std::function<void()> fn;  // what it runs; dropped before it stops counting as live
+  bool root = false;
+  CondVar sleep_cv;           // sleep_for waits here; nobody notifies it
+  Mutex sleep_mu;
 };
 
 struct RunState : std::enable_shared_from_this<RunState> {
@@ -215,38 +217,45 @@ void record_failure_locked(RunState& rs, std::string msg, Outcome why) {
   cancel_locked(rs, nullptr);
 }
 
+void run_activity(Activity* a);
+
 void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn,
                   bool root) {
-  auto* a = new Activity;  // owned by the task below, which deletes it at the end
+  auto* a = new Activity;  // owned by run_activity, which deletes it at the end
   a->name = std::move(name);
   a->id = ++rs->next_id;
   a->run = rs;
+  a->fn = std::move(fn);
+  a->root = root;
   rs->live.emplace(a->id, a);
-  pool().submit([a, fn = std::move(fn), root]() mutable {
-    RunState& r = *a->run;
-    tl_act = a;
-    if (root || !a->stop.stop_requested()) {
-      try {
-        fn();
-      } catch (const Killed&) {
-      } catch (const std::exception& e) {
-        std::lock_guard lk(r.m);
-        record_failure_locked(r, "uncaught exception: " + std::string(e.what()) + " (" + stamp(r, a->name) + ")",
-                              Outcome::Failed);
-      } catch (...) {
-        std::lock_guard lk(r.m);
-        record_failure_locked(r, "uncaught non-standard exception (" + stamp(r, a->name) + ")", Outcome::Failed);
-      }
+  pool().submit([a] { run_activity(a); });  // small enough for std::function to keep inline
+}
+
+void run_activity(Activity* a) {
+  RunState& r = *a->run;
+  tl_act = a;
+  if (a->root || !a->stop.stop_requested()) {
+    try {
+      a->fn();
+    } catch (const Killed&) {
+    } catch (const std::exception& e) {
+      std::lock_guard lk(r.m);
+      record_failure_locked(r, "uncaught exception: " + std::string(e.what()) + " (" + stamp(r, a->name) + ")",
+                            Outcome::Failed);
+    } catch (...) {
+      std::lock_guard lk(r.m);
+      record_failure_locked(r, "uncaught non-standard exception (" + stamp(r, a->name) + ")", Outcome::Failed);
     }
-    fn = nullptr;  // captured state dies while the activity still counts as live
-    tl_act = nullptr;
-    std::shared_ptr<RunState> keep = std::move(a->run);
-    std::lock_guard lk(r.m);
-    r.live.erase(a->id);
-    if (root) r.root_done = true;
-    delete a;
-    if (root || r.stopping) r.cv.notify_all();  // wakes run() or shutdown()
-  });
+  }
+  a->fn = nullptr;  // captured state dies while the activity still counts as live
+  tl_act = nullptr;
+  const bool root = a->root;
+  std::shared_ptr<RunState> keep = std::move(a->run);
+  std::lock_guard lk(r.m);
+  r.live.erase(a->id);
+  if (root) r.root_done = true;
+  delete a;
+  if (root || r.stopping) r.cv.notify_all();  // wakes run() or shutdown()
 }
 
 std::string live_report_locked(RunState& rs, const Activity* except = nullptr) {
@@ -263,13 +272,20 @@ std::string live_report_locked(RunState& rs, const Activity* except = nullptr) {
 }
 
 // Marks the calling activity as blocked in `op` for reports, for one scope.
+// The outermost mark wins: sleep_for waits on a CondVar, and is reported as
+// sleep_for.
 class Blocked {
  public:
-  Blocked(Activity& a, const char* op) : a_(a) { a_.blocked_in.store(op, std::memory_order_relaxed); }
-  ~Blocked() { a_.blocked_in.store(nullptr, std::memory_order_relaxed); }
+  Blocked(Activity& a, const char* op) : a_(a), outer_(a.blocked_in.load(std::memory_order_relaxed) == nullptr) {
+    if (outer_) a_.blocked_in.store(op, std::memory_order_relaxed);
+  }
+  ~Blocked() {
+    if (outer_) a_.blocked_in.store(nullptr, std::memory_order_relaxed);
+  }
 
  private:
   Activity& a_;
+  const bool outer_;
 };
 
 const void* lock_owner_id() {
@@ -404,12 +420,13 @@ Result run(const Options& opts, std::function<void()> root) {
   return r;
 }
 
+// Release and acquire: a report on another thread reads the label's text.
 BlockingLabel::BlockingLabel(const char* what) : prev_(nullptr) {
-  if (tl_act) prev_ = tl_act->label.exchange(what, std::memory_order_relaxed);
+  if (tl_act) prev_ = tl_act->label.exchange(what, std::memory_order_acq_rel);
 }
 
 BlockingLabel::~BlockingLabel() {
-  if (tl_act) tl_act->label.store(prev_, std::memory_order_relaxed);
+  if (tl_act) tl_act->label.store(prev_, std::memory_order_release);
 }
 
 void shutdown() {
@@ -464,8 +481,10 @@ void sleep_for(Duration d) {
   throw_if_killed(*a);
   {
     Blocked b(*a, "sleep_for");
-    std::unique_lock lk(a->sleep_mu);
-    a->sleep_cv.wait_for(lk, a->stop.get_token(), d, [] { return false; });
+    MutexLock lk(a->sleep_mu);
+    const Duration deadline = now() + d;
+    while (a->sleep_cv.wait_until(a->sleep_mu, deadline)) {
+    }
   }
   throw_if_killed(*a);
 }
