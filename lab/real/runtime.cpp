@@ -100,6 +100,7 @@ bool spin_until(F ready, Clock::duration budget) {
 class Pool {
  public:
   void submit(std::function<void()> task) {
+    lastSubmit_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     std::unique_lock lk(m_);
     q_.push_back(std::move(task));
     queued_.store(q_.size(), std::memory_order_release);
@@ -116,13 +117,20 @@ class Pool {
  private:
   static constexpr auto kIdleRetire = std::chrono::seconds(10);
   static constexpr auto kIdleSpin = std::chrono::microseconds(50);
+  // An idle worker spins only while tasks come thick and fast (the last one
+  // less than this ago): a burst of calls then costs no wake-ups, and a quiet
+  // test no spinning.
+  static constexpr auto kBusy = std::chrono::microseconds(200);
 
   void work() {
     std::unique_lock lk(m_);
     for (;;) {
       if (q_.empty()) {
         ++idle_;
-        if (spinning_ == 0) {  // one spinner is enough; more would only take cores from the busy
+        // One spinner is enough; more would only take cores from the busy.
+        if (spinning_ == 0 && Clock::now().time_since_epoch().count() -
+                                      lastSubmit_.load(std::memory_order_relaxed) <
+                                  std::chrono::duration_cast<Clock::duration>(kBusy).count()) {
           ++spinning_;
           lk.unlock();
           spin_until([&] { return queued_.load(std::memory_order_acquire) > 0; }, kIdleSpin);
@@ -156,6 +164,7 @@ class Pool {
   std::size_t idle_ = 0;                // workers without a task, spinning or asleep
   std::size_t sleeping_ = 0;            // idle workers asleep in cv_
   std::size_t spinning_ = 0;            // idle workers polling queued_
+  std::atomic<Clock::rep> lastSubmit_{0};  // steady_clock ticks of the last submit
 };
 
 Pool& pool() {
