@@ -57,7 +57,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa clean unit-real unit-sim stress handout
+.PHONY: all deps test lab bench tsan asan tsa clean stress handout
 .DEFAULT_GOAL := all
 
 # First step of every target: install what is missing (Debian packages only).
@@ -87,7 +87,7 @@ $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # The failure timeline's page is linked into timeline.o (.incbin).
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tests/tester/timeline.o: tests/tester/timeline.html))
 
-bins = $(BUILD)/$(1)/unit_tests $(if $(RAFT_TESTS),$(BUILD)/$(1)/raft_tests)
+bins = $(BUILD)/$(1)/unit_tests $(BUILD)/$(1)/raft_tests
 
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
