@@ -78,6 +78,7 @@ void fatal(const std::string& msg) { lab::fail(msg); }
 
 std::shared_ptr<Config> make_config(int n, bool unreliable, bool snapshot) {
   static const bool warned = [] {
+    // A query of the machine, not a thread: safe in both backends.
     if (std::thread::hardware_concurrency() < 2) std::printf("warning: only one CPU, which may conceal locking bugs\n");
     return true;
   }();

@@ -274,6 +274,8 @@ BOOST_AUTO_TEST_CASE(run_busyWorkload_traceFollowsTheSeed) {
 }
 
 // --- misuse ends in abort() with a message ------------------------------------------
+// These cases use std primitives on purpose, each in a forked child: they are
+// the misuse the guards and the watchdog must catch.
 
 BOOST_AUTO_TEST_CASE(guard_contendedStdMutex_aborts) {
   auto c = run_in_child([] {
