@@ -32,8 +32,10 @@ LAB_COMMON := lab/common.cpp
 LAB_REAL   := $(wildcard lab/real/*.cpp)
 LAB_SIM    := $(wildcard lab/sim/*.cpp)
 CORE       := $(wildcard labgob/*.cpp labrpc/*.cpp persister/*.cpp)
-RAFT       := $(wildcard raft/*.cpp)
-TESTER     := $(wildcard tests/tester/*.cpp)
+RAFTAPI    := $(wildcard raftapi/*.cpp)
+RAFT       := $(filter-out %_test.cpp,$(wildcard raft/*.cpp))
+RAFT_UNIT  := $(wildcard raft/*_test.cpp)
+TESTER     := $(wildcard tester/*.cpp)
 UNIT       := $(wildcard tests/unit/*.cpp)
 RAFT_TESTS := $(wildcard tests/raft/*.cpp)
 BENCH      := $(wildcard tests/bench/*.cpp)
@@ -70,12 +72,16 @@ $(BUILD)/$(1)/obj/%.o: %.cpp | deps
 	$$(CXX) $$(CXXSTD) $$(WARN) $$(CPPFLAGS) $$($(1)_FLAGS) -c $$< -o $$@
 
 $(1)_LIBOBJ := $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(LAB_COMMON) $$($(1)_LAB) $(CORE))
-$(1)_RAFTOBJ := $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT) $(TESTER))
+$(1)_RAFTOBJ := $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFTAPI) $(RAFT) $(TESTER))
 
 $(BUILD)/$(1)/unit_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(UNIT))
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 
 $(BUILD)/$(1)/raft_tests: $$($(1)_LIBOBJ) $$($(1)_RAFTOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT_TESTS))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+
+# The student's own unit tests (raft/*_test.cpp): not part of make lab.
+$(BUILD)/$(1)/student_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT_UNIT) tests/support/student_main.cpp)
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 
 $(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(BENCH))
@@ -85,9 +91,9 @@ $(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(B
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # The failure timeline's page is linked into timeline.o (.incbin).
-$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tests/tester/timeline.o: tests/tester/timeline.html))
+$(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tester/timeline.o: tester/timeline.html))
 
-bins = $(BUILD)/$(1)/unit_tests $(BUILD)/$(1)/raft_tests
+bins = $(BUILD)/$(1)/unit_tests $(BUILD)/$(1)/raft_tests $(if $(RAFT_UNIT),$(BUILD)/$(1)/student_tests)
 
 all: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
@@ -125,7 +131,7 @@ asan: deps
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim
 
 # Syntax-only Clang pass over every source with -Wthread-safety as an error.
-TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFT) $(TESTER) $(UNIT) $(RAFT_TESTS)
+TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) $(BENCH) tests/support/student_main.cpp
 TSA_FLAGS := $(CXXSTD) $(WARN) -Wthread-safety -Wthread-safety-beta -I. -fsyntax-only
 tsa: deps
 	@for f in $(TSA_SRC); do clang++ $(TSA_FLAGS) $$f || exit 1; done

@@ -1,12 +1,11 @@
 // raft/election.cpp — leader election (part 2A): the RequestVote RPC on
 // both sides, the election timer, and the role changes.
-#include "raft/debug.hpp"
 #include "raft/quorum.hpp"
 #include "raft/raft.hpp"
 
 namespace raft {
 
-// Call report_role(me_, currentTerm_, role) (raft/report.hpp) after every
+// Call report_role(me_, currentTerm_, role) (raftapi/report.hpp) after every
 // change of role or term: the failure timeline (LAB_VIS) draws one lane per
 // server from it. raft::annotate(me_, "...") adds marks of your own there.
 

@@ -11,7 +11,6 @@
 // RPC send) that reveals it.
 #include <boost/serialization/vector.hpp>
 
-#include "raft/debug.hpp"
 #include "raft/raft.hpp"
 
 namespace raft {

@@ -1,5 +1,5 @@
 // raft/quorum.hpp — the pure arithmetic of Raft, kept apart so that tables can
-// test it (tests/raft/quorum_test.cpp).
+// test it (raft/quorum_test.cpp).
 #pragma once
 
 #include <algorithm>

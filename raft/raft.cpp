@@ -4,8 +4,6 @@
 // election.cpp, replication.cpp and snapshot.cpp; persistence in persist.cpp.
 #include "raft/raft.hpp"
 
-#include "raft/debug.hpp"
-
 namespace raft {
 
 Raft::Raft(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh)
@@ -47,6 +45,17 @@ std::shared_ptr<labrpc::Service> MakeService(std::shared_ptr<Raft> rf) {
   svc->Handle("InstallSnapshot", rf, &Raft::InstallSnapshot);
   return svc;
 }
+
+}  // namespace raft
+
+// The entry point the tester links against (raftapi/raftapi.hpp).
+raftapi::Server raftapi::MakeServer(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
+                                    ApplyCh applyCh) {
+  auto rf = raft::Make(std::move(peers), me, std::move(persister), std::move(applyCh));
+  return {rf, raft::MakeService(rf)};
+}
+
+namespace raft {
 
 // Returns currentTerm and whether this server believes it is the leader.
 State Raft::GetState() {

@@ -1,28 +1,16 @@
-// raft/raft.hpp — one Raft peer, the API the tester (and later a service)
-// uses; the same verbs as the Go lab's raft.go:
+// raft/raft.hpp — one Raft peer: the student's implementation of the
+// interface in raftapi/raftapi.hpp, with the Go lab's verbs (raft.go):
 //
 //   auto rf = raft::Make(peers, me, persister, applyCh);
-//       Creates a peer. peers[j] is the labrpc end to peer j (peers[me] is
-//       this one); all peers list the others in the same order. persister
-//       holds this peer's persistent state, and initially the state saved
-//       before a crash, if any. applyCh (unbuffered) receives an ApplyMsg for
-//       every newly committed entry, in log order. Make returns at once and
-//       runs the long-running work as lab:: activities.
 //   auto [index, term, isLeader] = rf->Start(command);
-//       Starts agreement on a new log entry; returns at once. index is where
-//       the command will appear if it is ever committed.
 //   auto [term, isLeader] = rf->GetState();
-//   rf->Snapshot(index, bytes);
-//       The service has a snapshot of its state through `index`: Raft may
-//       discard its log through that index. Called from the applier, between
-//       two receives on applyCh.
-//   rf->Kill();  rf->killed();
-//       Kill is advisory: activities are not joined, but they go quiet — no
-//       RPCs, no more messages on applyCh.
+//   rf->Snapshot(index, bytes);  rf->Kill();  rf->killed();
 //
-// The tester reaches peers' handlers only through labrpc, under the service
-// name "Raft": MakeService(rf) registers RequestVote, AppendEntries and
-// InstallSnapshot (C++ has no reflection, so the list is written out).
+// raftapi.hpp says what each verb promises. The driver reaches the RPC
+// handlers only through labrpc, under the service name "Raft": MakeService(rf)
+// registers RequestVote, AppendEntries and InstallSnapshot (C++ has no
+// reflection, so the list is written out), and MakeServer (raft.cpp) hands
+// both to the driver.
 //
 // Concurrency: each peer is a monitor. One lab::Mutex (mu_) guards every
 // field below it; no activity holds it across a Call, a send on applyCh, or a
@@ -40,42 +28,23 @@
 #include "labgob/labgob.hpp"
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
-#include "raft/report.hpp"
 #include "raft/rpc.hpp"
+#include "raftapi/debug.hpp"
+#include "raftapi/raftapi.hpp"
+#include "raftapi/report.hpp"
 
 namespace raft {
 
-// As each Raft peer becomes aware that successive log entries are committed,
-// it sends an ApplyMsg to the service (or tester) on the applyCh passed to
-// Make(): CommandValid for a newly committed entry; in part 2D, SnapshotValid
-// (and CommandValid false) for a snapshot received from the leader.
-struct ApplyMsg {
-  bool CommandValid = false;
-  labgob::Command Command;
-  int CommandIndex = 0;
+using raftapi::annotate;
+using raftapi::ApplyCh;
+using raftapi::ApplyMsg;
+using raftapi::Peers;
+using raftapi::report_role;
+using raftapi::Role;
+using raftapi::StartResult;
+using raftapi::State;
 
-  // For 2D:
-  bool SnapshotValid = false;
-  labgob::Bytes Snapshot;
-  int SnapshotTerm = 0;
-  int SnapshotIndex = 0;
-};
-
-using ApplyCh = std::shared_ptr<lab::Chan<ApplyMsg>>;
-using Peers = std::vector<std::shared_ptr<labrpc::ClientEnd>>;
-
-struct StartResult {
-  int index;
-  int term;
-  bool isLeader;
-};
-
-struct State {
-  int term;
-  bool isLeader;
-};
-
-class Raft : public std::enable_shared_from_this<Raft> {
+class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raft> {
  public:
   Raft(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh);
   friend std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
@@ -83,10 +52,11 @@ class Raft : public std::enable_shared_from_this<Raft> {
   Raft(const Raft&) = delete;
   Raft& operator=(const Raft&) = delete;
 
-  StartResult Start(labgob::Command command);
-  State GetState();
-  void Snapshot(int index, labgob::Bytes snapshot);
-  void Kill();
+  StartResult Start(labgob::Command command) override;
+  State GetState() override;
+  void Snapshot(int index, labgob::Bytes snapshot) override;
+  void Kill() override;
+  int PersistBytes() override { return static_cast<int>(persister_->RaftStateSize()); }
   bool killed() const { return dead_.load(); }
 
   // RPC handlers (receivers), registered by MakeService.

@@ -10,7 +10,6 @@
 // append carries at most kMaxEntriesPerAppend entries from nextIndex on.
 #include <algorithm>
 
-#include "raft/debug.hpp"
 #include "raft/quorum.hpp"
 #include "raft/raft.hpp"
 

@@ -1,7 +1,6 @@
 // raft/snapshot.cpp — log compaction (part 2D): the service's Snapshot()
 // call, and the InstallSnapshot RPC (Figure 13) for followers that lag
 // behind the leader's snapshot.
-#include "raft/debug.hpp"
 #include "raft/raft.hpp"
 
 namespace raft {

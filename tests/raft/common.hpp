@@ -1,13 +1,13 @@
 // Shared by the ported Raft tests: the constants of test_test.go and the
 // wrapper that runs a test body inside a lab:: run with the Go lab's 120 s
-// per-test limit, and writes the failure timeline (tests/tester/timeline.hpp).
+// per-test limit, and writes the failure timeline (tester/timeline.hpp).
 #pragma once
 
 #include <chrono>
 #include <functional>
 
 #include "tests/support/run.hpp"
-#include "tests/tester/config.hpp"
+#include "tester/config.hpp"
 
 namespace raft_tests {
 

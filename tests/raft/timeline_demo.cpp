@@ -2,7 +2,7 @@
 // (scripts/test-timeline). Disabled: it runs only when named,
 //   build/sim/raft_tests --run_test=TimelineDemo/TimelineDemo_failsOnPurpose
 // and then writes build/timelines/TimelineDemo_failsOnPurpose-<backend>-<seed>.html.
-#include "raft/report.hpp"
+#include "raftapi/report.hpp"
 #include "tests/raft/common.hpp"
 
 using namespace raft_tests;
@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_CASE(TimelineDemo_failsOnPurpose) {
     cfg->begin("Timeline demo: a small cluster, then a deliberate failure");
     cfg->one(101, servers, false);
     int leader = cfg->checkOneLeader();
-    raft::annotate(leader, "demo: disconnecting this leader");
+    raftapi::annotate(leader, "demo: disconnecting this leader");
     cfg->disconnect(leader);
     cfg->one(102, servers - 1, true);
     cfg->connect(leader);

@@ -1,15 +1,15 @@
-// raft/report.hpp — hooks for a timeline tool. Every change of a peer's role
-// or term calls report_role(); annotate() adds a mark of your own to the
-// peer's lane of the failure timeline (LAB_VIS, see README.md):
+// raftapi/report.hpp — hooks for a timeline tool. A Raft calls report_role()
+// after every change of a peer's role or term; annotate() adds a mark of its
+// own to the peer's lane of the failure timeline (LAB_VIS, see README.md):
 //
-//   raft::annotate(me_, "stale reply from S" + std::to_string(peer));
+//   raftapi::annotate(me_, "stale reply from S" + std::to_string(peer));
 //
 // Both do nothing unless a tool has installed a Reporter (the tester does).
 #pragma once
 
 #include <string_view>
 
-namespace raft {
+namespace raftapi {
 
 enum class Role { Follower, Candidate, Leader };
 
@@ -37,4 +37,4 @@ class Reporter {
 // Installs r (nullptr: none). r must outlive every activity that may report.
 void set_reporter(Reporter* r);
 
-}  // namespace raft
+}  // namespace raftapi

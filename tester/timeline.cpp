@@ -1,6 +1,6 @@
 // The failure timeline's recorder and writer (see timeline.hpp). The page
 // itself, with its renderer, is timeline.html; this file fills in its data.
-#include "tests/tester/timeline.hpp"
+#include "tester/timeline.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -17,7 +17,7 @@ asm(".pushsection .rodata\n"
     ".global tester_timeline_html\n"
     ".type tester_timeline_html, @object\n"
     "tester_timeline_html:\n"
-    ".incbin \"tests/tester/timeline.html\"\n"
+    ".incbin \"tester/timeline.html\"\n"
     ".byte 0\n"
     ".popsection\n");
 
@@ -127,7 +127,7 @@ void Timeline::Ring<T>::each(F f) const {
 std::shared_ptr<Timeline> Timeline::make(int n) {
   auto tl = std::make_shared<Timeline>(n, vis() != "never");
   current = tl;
-  raft::set_reporter(tl->on() ? tl.get() : nullptr);
+  raftapi::set_reporter(tl->on() ? tl.get() : nullptr);
   return tl;
 }
 
@@ -196,7 +196,7 @@ void Timeline::leaderFound(int leader, int term) {
   if (on_) add(static_cast<std::int16_t>(leader), Kind::Leader, term, 0);
 }
 
-void Timeline::role(int server, int term, raft::Role role) {
+void Timeline::role(int server, int term, raftapi::Role role) {
   if (!on_ || server < 0 || server >= n_) return;
   {
     lab::MutexLock lk(mu_);
@@ -318,7 +318,7 @@ std::string Timeline::finishRun(const std::string& testName, const lab::Result& 
     // Abandoned activities may still report: keep the recorder alive for them.
     new std::shared_ptr<Timeline>(tl);
   } else {
-    raft::set_reporter(nullptr);
+    raftapi::set_reporter(nullptr);
   }
   if (!tl->on() || (r.ok() && vis() != "always")) return "";
   std::string path = tl->write(testName, r);

@@ -1,4 +1,4 @@
-// tests/tester/timeline.hpp — the failure timeline: a recorder of one test
+// tester/timeline.hpp — the failure timeline: a recorder of one test
 // run, written as one self-contained HTML file when the test fails.
 //
 //   LAB_VIS unset or "fail"   record every Raft test; write the failed ones
@@ -9,7 +9,7 @@
 // The tester (Config) makes one Timeline per test and feeds it: crashes and
 // restarts, connects and disconnects, the appliers' progress, its own checks
 // (begin, end, one(), checkOneLeader) and every RPC, through labrpc's
-// Network::SetObserver. Raft feeds it through raft/report.hpp:
+// Network::SetObserver. Raft feeds it through raftapi/report.hpp:
 // report_role() on every role or term change, annotate() for marks of the
 // student's own. After the run, Timeline::finishRun() adds the run's failures
 // from lab::Result and writes the file; the page (timeline.html) draws one
@@ -30,11 +30,11 @@
 
 #include "lab/lab.hpp"
 #include "labrpc/labrpc.hpp"
-#include "raft/report.hpp"
+#include "raftapi/report.hpp"
 
 namespace tester {
 
-class Timeline final : public raft::Reporter, public std::enable_shared_from_this<Timeline> {
+class Timeline final : public raftapi::Reporter, public std::enable_shared_from_this<Timeline> {
  public:
   static constexpr std::size_t kMaxRpcs = 200000;
   static constexpr std::size_t kMaxEvents = 100000;
@@ -63,8 +63,8 @@ class Timeline final : public raft::Reporter, public std::enable_shared_from_thi
   void leaderFound(int leader, int term);
   // From labrpc's observer.
   void rpc(const labrpc::CallEvent& ev);
-  // From Raft (raft/report.hpp).
-  void role(int server, int term, raft::Role role) override;
+  // From Raft (raftapi/report.hpp).
+  void role(int server, int term, raftapi::Role role) override;
   void annotate(int server, std::string_view text) override;
 
   // After the run: for the process's current Timeline (if any), adds the

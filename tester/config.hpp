@@ -1,6 +1,6 @@
-// tests/tester/config.hpp — the Raft tester, a port of the Go lab's
+// tester/config.hpp — the Raft tester, a port of the Go lab's
 // src/raft/config.go (golab-spec §5) with the same verbs, behaviour and
-// message texts. It reaches Raft only through the public API.
+// message texts. It reaches Raft only through raftapi/raftapi.hpp.
 //
 //   auto cfg = tester::make_config(3, /*unreliable=*/false, /*snapshot=*/false);
 //   tester::Cleanup cleanup(cfg);         // Go's `defer cfg.cleanup()`
@@ -28,8 +28,8 @@
 #include "labgob/command.hpp"
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
-#include "raft/raft.hpp"
-#include "tests/tester/timeline.hpp"
+#include "raftapi/raftapi.hpp"
+#include "tester/timeline.hpp"
 
 namespace tester {
 
@@ -46,7 +46,7 @@ std::string randstring(int n);
 
 class Config : public std::enable_shared_from_this<Config> {
  public:
-  using ApplyCh = raft::ApplyCh;
+  using ApplyCh = raftapi::ApplyCh;
   using Applier = void (Config::*)(int i, ApplyCh applyCh);
 
   Config(int n, bool unreliable, bool snapshot);
@@ -81,11 +81,11 @@ class Config : public std::enable_shared_from_this<Config> {
 
   // What Go tests read directly: cfg.n, cfg.rafts[i], cfg.connected[i].
   const int n;
-  std::shared_ptr<raft::Raft> rafts(int i);
+  std::shared_ptr<raftapi::Raft> rafts(int i);
   bool connected(int i);
 
  private:
-  std::pair<std::string, bool> checkLogs(int i, const raft::ApplyMsg& m) LAB_REQUIRES(mu_);
+  std::pair<std::string, bool> checkLogs(int i, const raftapi::ApplyMsg& m) LAB_REQUIRES(mu_);
   std::string ingestSnap(int i, const labgob::Bytes& snapshot, int index) LAB_REQUIRES(mu_);
   void checkTimeout();
   [[noreturn]] void applyFatal(const std::string& err);
@@ -95,8 +95,8 @@ class Config : public std::enable_shared_from_this<Config> {
   std::atomic<bool> finished_{false};
   std::shared_ptr<labrpc::Network> net_;
   const std::shared_ptr<Timeline> tl_;  // the failure timeline (timeline.hpp)
-  std::vector<std::shared_ptr<raft::Raft>> rafts_ LAB_GUARDED_BY(mu_);
-  std::vector<std::shared_ptr<raft::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
+  std::vector<std::shared_ptr<raftapi::Raft>> rafts_ LAB_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<raftapi::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
   std::vector<std::string> applyErr_ LAB_GUARDED_BY(mu_);
   std::vector<bool> connected_ LAB_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<persister::Persister>> saved_ LAB_GUARDED_BY(mu_);

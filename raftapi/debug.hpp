@@ -1,20 +1,21 @@
-// raft/debug.hpp — debug logging in the format of "Debugging by Pretty
-// Printing" (golab-spec §8.3), read by scripts/dslogs:
+// raftapi/debug.hpp — the debug log, one line per event, in the format that
+// scripts/dslogs colours and splits into columns:
 //
 //   VERBOSE=1 build/real/raft_tests --run_test=@2B | scripts/dslogs -c 3
 //
-// Each line is `<time> <TOPIC> S<id> <message>`: time in tenths of a
-// millisecond since the test began (lab::now()), six digits; a 4-letter topic.
+// A line is `<time> <TOPIC> S<id> <message>`: six digits of tenths of a
+// millisecond since the test began (lab::now()), then a four-letter topic.
 //
 //   DLOG(kVote, "S%d <- S%d vote granted in T%d", me_, peer, term);
 //
-// Off unless the environment has VERBOSE >= 1; when off, the arguments are
-// not even evaluated.
+// The topic is one of the names below, written bare. Nothing is printed, and
+// the arguments are not evaluated, unless VERBOSE >= 1 in the environment.
 #pragma once
 
-namespace raft {
+namespace raftapi {
 
-// The topics of the dslogs printer.
+// The topics dslogs knows.
+namespace topics {
 inline constexpr const char* kTimr = "TIMR";
 inline constexpr const char* kVote = "VOTE";
 inline constexpr const char* kLead = "LEAD";
@@ -26,16 +27,18 @@ inline constexpr const char* kPers = "PERS";
 inline constexpr const char* kSnap = "SNAP";
 inline constexpr const char* kDrop = "DROP";
 inline constexpr const char* kClnt = "CLNT";
+inline constexpr const char* kTest = "TEST";
 inline constexpr const char* kInfo = "INFO";
 inline constexpr const char* kWarn = "WARN";
 inline constexpr const char* kErro = "ERRO";
+}  // namespace topics
 
 bool verbose();
 void dlog(const char* topic, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
-}  // namespace raft
+}  // namespace raftapi
 
-#define DLOG(topic, ...)                                    \
-  do {                                                      \
-    if (::raft::verbose()) ::raft::dlog(topic, __VA_ARGS__); \
+#define DLOG(topic, ...)                                                              \
+  do {                                                                                \
+    if (::raftapi::verbose()) ::raftapi::dlog(::raftapi::topics::topic, __VA_ARGS__); \
   } while (0)

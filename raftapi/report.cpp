@@ -1,8 +1,8 @@
-#include "raft/report.hpp"
+#include "raftapi/report.hpp"
 
 #include <atomic>
 
-namespace raft {
+namespace raftapi {
 
 namespace {
 std::atomic<Reporter*> reporter{nullptr};
@@ -30,4 +30,4 @@ void annotate(int me, std::string_view text) {
   if (Reporter* r = reporter.load(std::memory_order_acquire)) r->annotate(me, text);
 }
 
-}  // namespace raft
+}  // namespace raftapi

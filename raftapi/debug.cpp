@@ -1,4 +1,4 @@
-#include "raft/debug.hpp"
+#include "raftapi/debug.hpp"
 
 #include <chrono>
 #include <cstdarg>
@@ -7,7 +7,7 @@
 
 #include "lab/lab.hpp"
 
-namespace raft {
+namespace raftapi {
 
 bool verbose() {
   static const bool on = [] {
@@ -29,4 +29,4 @@ void dlog(const char* topic, const char* fmt, ...) {
   std::fprintf(stdout, "%06lld %s %s\n", tenths, topic, msg);
 }
 
-}  // namespace raft
+}  // namespace raftapi

@@ -1,8 +1,8 @@
 // The Raft tester: golab-spec §5, step by step. Comments name the Go
 // behaviour where C++ has to choose.
-#include "tests/tester/config.hpp"
+#include "tester/config.hpp"
 
-#include "raft/debug.hpp"
+#include "raftapi/debug.hpp"
 
 #include <boost/serialization/vector.hpp>
 
@@ -108,7 +108,7 @@ Config::Config(int n_, bool unreliable, bool /*snapshot*/) : n(n_), net_(labrpc:
   tl_->watch(*net_);
 }
 
-std::shared_ptr<raft::Raft> Config::rafts(int i) {
+std::shared_ptr<raftapi::Raft> Config::rafts(int i) {
   lab::MutexLock lk(mu_);
   return rafts_[static_cast<std::size_t>(i)];
 }
@@ -122,7 +122,7 @@ bool Config::connected(int i) {
 
 // Shut down a Raft server but save its persistent state.
 void Config::crash1(int i) {
-  DLOG("TEST", "crash1(%d)", i);
+  DLOG(kTest, "crash1(%d)", i);
   disconnect(i);
   net_->DeleteServer(serverName(i));  // disable client connections to the server.
 
@@ -158,7 +158,7 @@ void Config::start1(int i, Applier applier) {
   // ClientEnds can't send.
   std::vector<std::string> names;
   for (int j = 0; j < n; j++) names.push_back(randstring(20));
-  raft::Peers ends;
+  raftapi::Peers ends;
   for (int j = 0; j < n; j++) {
     ends.push_back(net_->MakeEnd(names[static_cast<std::size_t>(j)]));
     net_->Connect(names[static_cast<std::size_t>(j)], serverName(j));
@@ -189,9 +189,10 @@ void Config::start1(int i, Applier applier) {
     ps = saved;
   }
 
-  auto applyCh = std::make_shared<lab::Chan<raft::ApplyMsg>>(0, "applyCh S" + std::to_string(i));
+  auto applyCh = std::make_shared<lab::Chan<raftapi::ApplyMsg>>(0, "applyCh S" + std::to_string(i));
   tl_->started(i);
-  auto rf = raft::Make(ends, i, ps, applyCh);
+  raftapi::Server made = raftapi::MakeServer(ends, i, ps, applyCh);
+  auto rf = made.raft;
   {
     lab::MutexLock lk(mu_);
     rafts_[static_cast<std::size_t>(i)] = rf;
@@ -204,7 +205,7 @@ void Config::start1(int i, Applier applier) {
   lab::go("tester applier S" + std::to_string(i), [self, i, applyCh, applier] { (self.get()->*applier)(i, applyCh); });
 
   auto srv = std::make_shared<labrpc::Server>();
-  srv->AddService(raft::MakeService(rf));
+  srv->AddService(made.service);
   net_->AddServer(serverName(i), srv);
 }
 
@@ -212,7 +213,7 @@ void Config::start1(int i, Applier applier) {
 
 // attach server i to the net.
 void Config::connect(int i) {
-  DLOG("TEST", "connect(%d)", i);
+  DLOG(kTest, "connect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
   tl_->connected(i, true);
@@ -226,7 +227,7 @@ void Config::connect(int i) {
 
 // detach server i from the net.
 void Config::disconnect(int i) {
-  DLOG("TEST", "disconnect(%d)", i);
+  DLOG(kTest, "disconnect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = false;
   tl_->connected(i, false);
@@ -248,7 +249,7 @@ std::int64_t Config::bytesTotal() { return net_->GetTotalBytes(); }
 
 // --- appliers and log checking (§5.5) -----------------------------------------------
 
-std::pair<std::string, bool> Config::checkLogs(int i, const raft::ApplyMsg& m) {
+std::pair<std::string, bool> Config::checkLogs(int i, const raftapi::ApplyMsg& m) {
   std::string err_msg;
   const Command& v = m.Command;
   for (int j = 0; j < static_cast<int>(logs_.size()); j++) {
@@ -309,7 +310,7 @@ std::string Config::ingestSnap(int i, const labgob::Bytes& snapshot, int index) 
 
 // periodically snapshot raft state
 void Config::applierSnap(int i, ApplyCh applyCh) {
-  std::shared_ptr<raft::Raft> rf;
+  std::shared_ptr<raftapi::Raft> rf;
   {
     lab::MutexLock lk(mu_);
     rf = rafts_[static_cast<std::size_t>(i)];
@@ -374,7 +375,7 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
 void Config::applyFatal(const std::string& err) { lab::fail("apply error: " + err + "\n" + dumpCluster()); }
 
 std::string Config::dumpCluster() {
-  std::vector<std::shared_ptr<raft::Raft>> rafts;
+  std::vector<std::shared_ptr<raftapi::Raft>> rafts;
   std::vector<bool> conn;
   std::vector<int> applied, highest;
   {
@@ -394,7 +395,7 @@ std::string Config::dumpCluster() {
     } else {
       // GetState from a helper activity, so that a Raft that blocks (say,
       // holds its lock while sending on applyCh) cannot hang the report.
-      auto ch = std::make_shared<lab::Chan<raft::State>>(1);
+      auto ch = std::make_shared<lab::Chan<raftapi::State>>(1);
       auto rf = rafts[k];
       lab::go("dump GetState", [rf, ch] { ch->send(rf->GetState()); });
       if (auto st = ch->recv_for(1s))
@@ -432,7 +433,7 @@ int Config::checkOneLeader() {
     }
 
     if (!leaders.empty()) {
-      DLOG("TEST", "checkOneLeader: S%d in T%d", leaders[lastTermWithLeader][0], lastTermWithLeader);
+      DLOG(kTest, "checkOneLeader: S%d in T%d", leaders[lastTermWithLeader][0], lastTermWithLeader);
       tl_->leaderFound(leaders[lastTermWithLeader][0], lastTermWithLeader);
       return leaders[lastTermWithLeader][0];
     }
@@ -539,7 +540,7 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
     int index = -1;
     for (int si = 0; si < n; si++) {
       starts = (starts + 1) % n;
-      std::shared_ptr<raft::Raft> rf;
+      std::shared_ptr<raftapi::Raft> rf;
       {
         lab::MutexLock lk(mu_);
         if (connected_[static_cast<std::size_t>(starts)]) rf = rafts_[static_cast<std::size_t>(starts)];
@@ -564,7 +565,7 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
           // committed
           if (cmd1 == cmd) {
             // and it was the command we submitted.
-            DLOG("TEST", "one(%s) committed at index %d", str(cmd).c_str(), index);
+            DLOG(kTest, "one(%s) committed at index %d", str(cmd).c_str(), index);
             tl_->oneDone(str(cmd), index);
             return index;
           }
@@ -631,7 +632,7 @@ void Config::end() {
 // one has failed already.
 void Config::cleanup() {
   finished_.store(true);
-  std::vector<std::shared_ptr<raft::Raft>> rafts;
+  std::vector<std::shared_ptr<raftapi::Raft>> rafts;
   {
     lab::MutexLock lk(mu_);
     rafts = rafts_;
