@@ -10,18 +10,21 @@ namespace raft {
 // server from it. raft::annotate(me_, "...") adds marks of your own there.
 
 // BEGIN SOLUTION 2A
-// Also ends a pre-vote round: whatever resets the timer (a leader's append, a
-// vote granted, our own candidacy) means there is no election to win yet.
+// Only three things reset the timer (Figure 2, Followers): an append or
+// snapshot from the current leader, a vote we grant, and our own candidacy.
+// Resetting it on any other message (a rejected vote request, a stale
+// append) lets a peer that can never win keep the others from standing.
 void Raft::resetElectionTimer() {
   electionDeadline_ =
       lab::now() + std::chrono::milliseconds(kElectionTimeoutMinMs + lab::rand_intn(kElectionTimeoutSpanMs));
-  preCandidate_ = false;
 }
 
 // Rules for Servers, All Servers: "If RPC request or response contains term
 // T > currentTerm: set currentTerm = T, convert to follower". Also used to
 // step down within a term (a candidate that hears from the term's leader).
-// Persists when the term changed.
+// Persists when the term changed: the new term, and votedFor cleared with
+// it, must be on disk before any reply says so. votedFor is cleared only on
+// a new term — clearing it otherwise would let us vote twice in one term.
 void Raft::becomeFollower(int term) {
   const Role was = role_;
   const bool newTerm = term > currentTerm_;
@@ -46,9 +49,10 @@ void Raft::becomeFollower(int term) {
 void Raft::becomePreCandidate() {
   if (killed()) return;
   resetElectionTimer();
-  preCandidate_ = true;
+  role_ = Role::PreCandidate;
   preVoteRound_++;
   preVotes_ = 1;  // our own
+  report_role(me_, currentTerm_, role_);
   DLOG(kTimr, "S%d election timeout, asks pre-votes for T%d", me_, currentTerm_ + 1);
   if (2 * preVotes_ > static_cast<int>(peers_.size())) {
     becomeCandidate();
@@ -58,8 +62,8 @@ void Raft::becomePreCandidate() {
   RequestVoteArgs args;
   args.Term = currentTerm_ + 1;
   args.CandidateId = me_;
-  args.LastLogIndex = lastLogIndex();
-  args.LastLogTerm = lastLogTerm();
+  args.LastLogIndex = log_.lastIndex();
+  args.LastLogTerm = log_.lastTerm();
   args.PreVote = true;
   auto self = shared_from_this();
   const int round = preVoteRound_;
@@ -67,7 +71,7 @@ void Raft::becomePreCandidate() {
     if (p == me_) continue;
     lab::go("S" + std::to_string(me_) + " PreVote", [self, p, round, args] {
       RequestVoteReply reply;
-      if (self->peers_[p]->Call("Raft.RequestVote", args, &reply)) self->handlePreVoteReply(p, round, args, reply);
+      if (self->call(p, "Raft.RequestVote", args, &reply)) self->handlePreVoteReply(p, round, args, reply);
     });
   }
 }
@@ -89,14 +93,14 @@ void Raft::becomeCandidate() {
   RequestVoteArgs args;
   args.Term = currentTerm_;
   args.CandidateId = me_;
-  args.LastLogIndex = lastLogIndex();
-  args.LastLogTerm = lastLogTerm();
+  args.LastLogIndex = log_.lastIndex();
+  args.LastLogTerm = log_.lastTerm();
   auto self = shared_from_this();
   for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
     if (p == me_) continue;
     lab::go("S" + std::to_string(me_) + " RequestVote", [self, p, args] {
       RequestVoteReply reply;
-      if (self->peers_[p]->Call("Raft.RequestVote", args, &reply)) self->handleRequestVoteReply(p, args, reply);
+      if (self->call(p, "Raft.RequestVote", args, &reply)) self->handleRequestVoteReply(p, args, reply);
     });
   }
 }
@@ -106,14 +110,14 @@ void Raft::becomeCandidate() {
 void Raft::becomeLeader() {
   role_ = Role::Leader;
   report_role(me_, currentTerm_, role_);
-  DLOG(kLead, "S%d leader in T%d, log ..I%d", me_, currentTerm_, lastLogIndex());
+  DLOG(kLead, "S%d leader in T%d, log ..I%d", me_, currentTerm_, log_.lastIndex());
   for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
-    nextIndex_[p] = lastLogIndex() + 1;
+    nextIndex_[p] = log_.lastIndex() + 1;
     matchIndex_[p] = 0;
     pending_[p] = false;
     lastHeard_[p] = lab::now();  // every peer gets full-rate beats until it proves silent
   }
-  matchIndex_[me_] = lastLogIndex();
+  matchIndex_[me_] = log_.lastIndex();
   for (int p = 0; p < static_cast<int>(peers_.size()); p++)
     if (p != me_) sendAppendEntries(p);
   tickerCv_.notify_all();
@@ -122,28 +126,29 @@ void Raft::becomeLeader() {
 // A pre-vote reply. All Servers: a higher term makes us a follower, as with
 // any reply; otherwise it counts only in the round that asked for it.
 void Raft::handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply) {
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   lastHeard_[peer] = lab::now();
   if (killed()) return;
   if (reply.Term > currentTerm_) {
     becomeFollower(reply.Term);
     return;
   }
-  if (!preCandidate_ || round != preVoteRound_ || currentTerm_ + 1 != args.Term || !reply.VoteGranted) return;
+  if (role_ != Role::PreCandidate || round != preVoteRound_ || currentTerm_ + 1 != args.Term || !reply.VoteGranted) return;
   preVotes_++;
   DLOG(kVote, "S%d <- S%d pre-vote for T%d (%d)", me_, peer, args.Term, preVotes_);
   if (2 * preVotes_ > static_cast<int>(peers_.size())) becomeCandidate();
 }
 
 void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply) {
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   lastHeard_[peer] = lab::now();
   if (killed()) return;
   if (reply.Term > currentTerm_) {
     becomeFollower(reply.Term);
     return;
   }
-  // A reply from an earlier election, or we already won or lost this one.
+  // A reply from an earlier election, or we already won or lost this one:
+  // counting it would give us votes that were cast in another term.
   if (role_ != Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
   votes_++;
   DLOG(kVote, "S%d <- S%d vote in T%d (%d)", me_, peer, currentTerm_, votes_);
@@ -157,7 +162,7 @@ void Raft::handleRequestVoteReply(int peer, const RequestVoteArgs& args, const R
 bool Raft::grantsPreVote(const RequestVoteArgs& args) const {
   if (args.Term <= currentTerm_ || role_ == Role::Leader) return false;
   if (leaderContact_ && lab::now() - *leaderContact_ < std::chrono::milliseconds(kElectionTimeoutMinMs)) return false;
-  return logIsUpToDate(args.LastLogTerm, args.LastLogIndex, lastLogTerm(), lastLogIndex());
+  return logIsUpToDate(args.LastLogTerm, args.LastLogIndex, log_.lastTerm(), log_.lastIndex());
 }
 // END SOLUTION
 
@@ -169,10 +174,8 @@ bool Raft::grantsPreVote(const RequestVoteArgs& args) const {
 // the term are persisted before the reply leaves. A pre-vote changes no
 // state, not even the term, and so persists nothing.
 void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
-  (void)args;
-  (void)reply;
   // BEGIN SOLUTION 2A
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   if (args.PreVote) {
     reply->Term = currentTerm_;
     reply->VoteGranted = grantsPreVote(args);
@@ -184,14 +187,19 @@ void Raft::RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
   reply->VoteGranted = false;
   if (args.Term < currentTerm_) return;
   if ((votedFor_ == -1 || votedFor_ == args.CandidateId) &&
-      logIsUpToDate(args.LastLogTerm, args.LastLogIndex, lastLogTerm(), lastLogIndex())) {
+      logIsUpToDate(args.LastLogTerm, args.LastLogIndex, log_.lastTerm(), log_.lastIndex())) {
+    // A pre-candidate of this term that votes for someone else gives up its round.
+    if (role_ == Role::PreCandidate) becomeFollower(currentTerm_);
     votedFor_ = args.CandidateId;
-    persist();
+    persist();  // before the reply: a vote forgotten in a crash could be cast again
     // Followers: "granting vote to candidate" resets the election timer.
     resetElectionTimer();
     reply->VoteGranted = true;
     DLOG(kVote, "S%d -> S%d vote in T%d", me_, args.CandidateId, currentTerm_);
   }
+  // ELSE
+  // (void)args;
+  // (void)reply;
   // END SOLUTION
 }
 

@@ -20,29 +20,28 @@ namespace {
 struct PersistentState {
   int currentTerm = 0;
   int votedFor = -1;
-  int logBase = 0;
-  std::vector<LogEntry> log;
+  Log log;  // its entries and where the snapshot ends
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & currentTerm & votedFor & logBase & log;
+    ar & currentTerm & votedFor & log;
   }
 };
 }  // namespace
 // END SOLUTION
 
-// Saves Raft's persistent state to stable storage, where it can later be
-// retrieved after a crash and restart. Before 2D, pass an empty snapshot to
+// Writes the persistent state through the Persister, the lab's stand-in for
+// a disk: what is there when a server restarts is what Make reads back. Before 2D, pass an empty snapshot to
 // Save(); after, the current snapshot (an empty one would erase it).
 void Raft::persist() {
   // BEGIN SOLUTION 2C
-  PersistentState st{currentTerm_, votedFor_, logBase_, log_};
+  PersistentState st{currentTerm_, votedFor_, log_};
   persister_->Save(labgob::encode(st), snapshot_);
   // END SOLUTION
 }
 
-// Restores previously persisted state.
+// Make calls this with what the Persister held at restart.
 void Raft::readPersist(const labgob::Bytes& data) {
-  if (data.empty()) return;  // bootstrap without any state
+  if (data.empty()) return;  // a first boot: nothing was ever saved
   // BEGIN SOLUTION 2C
   PersistentState st;
   try {
@@ -50,17 +49,16 @@ void Raft::readPersist(const labgob::Bytes& data) {
   } catch (const labgob::DecodeError& e) {
     lab::fail("S" + std::to_string(me_) + " readPersist: " + e.what());
   }
-  if (st.log.empty()) lab::fail("S" + std::to_string(me_) + " readPersist: log without its sentinel");
   currentTerm_ = st.currentTerm;
   votedFor_ = st.votedFor;
-  logBase_ = st.logBase;
   log_ = std::move(st.log);
-  // The snapshot covers logBase_: the service restores it on its own at
-  // boot, so apply from just after it.
+  // The service restores the snapshot on its own at boot, so applying
+  // starts just after the last index it covers.
   snapshot_ = persister_->ReadSnapshot();
-  commitIndex_ = logBase_;
-  lastApplied_ = logBase_;
-  DLOG(kPers, "S%d restored T%d voted %d log I%d..I%d", me_, currentTerm_, votedFor_, logBase_, lastLogIndex());
+  commitIndex_ = log_.lastIncludedIndex();
+  lastApplied_ = log_.lastIncludedIndex();
+  DLOG(kPers, "S%d restored T%d voted %d log I%d..I%d", me_, currentTerm_, votedFor_, log_.lastIncludedIndex(),
+       log_.lastIndex());
   // END SOLUTION
 }
 

@@ -13,10 +13,9 @@ std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persi
                            ApplyCh applyCh) {
   auto rf = std::make_shared<Raft>(std::move(peers), me, std::move(persister), std::move(applyCh));
   {
-    lab::MutexLock lk(rf->mu_);
     // BEGIN SOLUTION 2A
+    Raft::Lock lk(*rf);
     const std::size_t n = rf->peers_.size();
-    rf->log_.assign(1, LogEntry{});  // the sentinel at index 0
     rf->nextIndex_.assign(n, 1);
     rf->matchIndex_.assign(n, 0);
     rf->lastSent_.assign(n, lab::Duration{});
@@ -24,13 +23,15 @@ std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persi
     rf->lastHeard_.assign(n, lab::Duration{});
     rf->pending_.assign(n, false);
     rf->resetElectionTimer();
+    // ELSE
+    // lab::MutexLock lk(rf->mu_);
     // END SOLUTION
 
-    // initialize from state persisted before a crash
+    // Pick up whatever was persisted before a crash.
     rf->readPersist(rf->persister_->ReadRaftState());
   }
 
-  // start ticker activity to start elections
+  // The ticker starts elections (and, for a leader, sends heartbeats).
   lab::go("S" + std::to_string(me) + " ticker", [rf] { rf->ticker(); });
   // BEGIN SOLUTION 2B
   lab::go("S" + std::to_string(me) + " applier", [rf] { rf->applier(); });
@@ -57,57 +58,58 @@ raftapi::Server raftapi::MakeServer(Peers peers, int me, std::shared_ptr<persist
 
 namespace raft {
 
-// Returns currentTerm and whether this server believes it is the leader.
+// The peer's current term, and whether it takes itself to be the leader.
 State Raft::GetState() {
-  int term = 0;
-  bool isleader = false;
   // BEGIN SOLUTION 2A
-  lab::MutexLock lk(mu_);
-  term = currentTerm_;
-  isleader = role_ == Role::Leader;
+  Lock lk(*this);
+  return {currentTerm_, role_ == Role::Leader};
+  // ELSE
+  // int term = 0;
+  // bool isleader = false;
+  // return {term, isleader};
   // END SOLUTION
-  return {term, isleader};
 }
 
-// The service using Raft (e.g. a k/v server) wants to start agreement on
-// the next command to be appended to Raft's log. If this server isn't the
-// leader, returns false. Otherwise starts the agreement and returns at once:
-// there is no guarantee that this command will ever be committed, since the
-// leader may fail or lose an election. Even if the Raft instance has been
-// killed, this function returns gracefully.
+// Start agreement on the next command to be appended to the log, as the
+// service (a k/v server, or the tester) asks. A peer that is not the leader
+// says so and does nothing. The leader appends the command and returns at
+// once, before anything is replicated: the entry may still be lost if this
+// leader fails or is deposed before it commits. Safe to call on a killed peer.
 StartResult Raft::Start(labgob::Command command) {
-  int index = -1;
-  int term = -1;
-  bool isLeader = true;
-  (void)command;
   // BEGIN SOLUTION 2B
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   if (role_ != Role::Leader || killed()) return {-1, -1, false};
   // Rules for Servers, Leaders: "If command received from client: append
   // entry to local log, respond after entry applied to state machine".
-  log_.push_back(LogEntry{currentTerm_, std::move(command)});
+  log_.append(LogEntry{currentTerm_, std::move(command)});
   persist();
-  index = lastLogIndex();
-  term = currentTerm_;
+  const int index = log_.lastIndex();
   matchIndex_[me_] = index;
-  DLOG(kClnt, "S%d Start -> I%d T%d", me_, index, term);
+  DLOG(kClnt, "S%d Start -> I%d T%d", me_, index, currentTerm_);
   // Send at once to every idle follower; busy ones get it with their next append.
   for (int p = 0; p < static_cast<int>(peers_.size()); p++) {
     if (p == me_) continue;
     pending_[p] = true;
     maybeSendAppendEntries(p);
   }
+  return {index, currentTerm_, true};
+  // ELSE
+  // int index = -1;
+  // int term = -1;
+  // bool isLeader = true;
+  // (void)command;
+  // return {index, term, isLeader};
   // END SOLUTION
-  return {index, term, isLeader};
 }
 
-// The tester doesn't halt activities created by Raft after each test, but it
-// does call Kill(). Every loop checks killed(), so a killed peer goes quiet:
-// it starts no election, sends no RPC and puts nothing more on applyCh.
+// The tester does not stop the activities a peer starts, but it calls Kill()
+// when a test ends or a server crashes. Every loop checks killed(), so a
+// killed peer goes quiet: it starts no election, sends no RPC and puts
+// nothing more on applyCh.
 void Raft::Kill() {
   dead_.store(true);
   // BEGIN SOLUTION 2A
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   DLOG(kInfo, "S%d killed", me_);
   tickerCv_.notify_all();
   // END SOLUTION
@@ -116,13 +118,12 @@ void Raft::Kill() {
   // END SOLUTION
 }
 
-// Starts a new election if this peer hasn't received heartbeats recently;
-// as leader, sends the heartbeats.
+// Starts an election when this peer has not heard from a leader for an
+// election timeout; as leader, sends the heartbeats.
 void Raft::ticker() {
+  // BEGIN SOLUTION 2A
+  Lock lk(*this);
   while (!killed()) {
-    // BEGIN SOLUTION 2A
-    lab::MutexLock lk(mu_);
-    if (killed()) return;
     const lab::Duration now = lab::now();
     if (role_ == Role::Leader) {
       // Rules for Servers, Leaders: "repeat during idle periods to prevent
@@ -138,19 +139,23 @@ void Raft::ticker() {
         if (now >= lastSent_[p] + beat) sendAppendEntries(p);
         wake = std::min(wake, lastSent_[p] + beat);
       }
-      tickerCv_.wait_until(mu_, wake);
+      lk.wait_until(tickerCv_, wake);
     } else {
       // Rules for Servers, Followers and Candidates: "If election timeout
       // elapses ... convert to candidate / start new election" — after a
       // successful pre-vote (dissertation §9.6).
       if (now >= electionDeadline_) becomePreCandidate();
-      tickerCv_.wait_until(mu_, electionDeadline_);
+      lk.wait_until(tickerCv_, electionDeadline_);
     }
-    continue;
-    // END SOLUTION
-    // pause for a random amount of time between 50 and 350 milliseconds.
-    lab::sleep_for(std::chrono::milliseconds(50 + lab::rand_intn(300)));
   }
+  // ELSE
+  // while (!killed()) {
+  //   // Time for an election?
+  //
+  //   // Then sleep 50-350 ms, a different span each time.
+  //   lab::sleep_for(std::chrono::milliseconds(50 + lab::rand_intn(300)));
+  // }
+  // END SOLUTION
 }
 
 // Hands committed entries (and snapshots from the leader) to the service,
@@ -158,9 +163,9 @@ void Raft::ticker() {
 // receiver may call Snapshot(), which takes mu_.
 void Raft::applier() {
   // BEGIN SOLUTION 2B
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   while (true) {
-    while (!killed() && !snapshotPending_ && lastApplied_ >= commitIndex_) applyCv_.wait(mu_);
+    while (!killed() && !snapshotPending_ && lastApplied_ >= commitIndex_) lk.wait(applyCv_);
     if (killed()) return;
     std::vector<ApplyMsg> batch;
     if (snapshotPending_) {
@@ -168,28 +173,31 @@ void Raft::applier() {
       ApplyMsg m;
       m.SnapshotValid = true;
       m.Snapshot = snapshot_;
-      m.SnapshotTerm = log_[0].Term;
-      m.SnapshotIndex = logBase_;
+      m.SnapshotTerm = log_.lastIncludedTerm();
+      m.SnapshotIndex = log_.lastIncludedIndex();
       snapshotPending_ = false;
-      lastApplied_ = std::max(lastApplied_, logBase_);
-      DLOG(kSnap, "S%d applies snapshot through I%d", me_, logBase_);
+      lastApplied_ = std::max(lastApplied_, log_.lastIncludedIndex());
+      DLOG(kSnap, "S%d applies snapshot through I%d", me_, log_.lastIncludedIndex());
       batch.push_back(std::move(m));
     } else {
       // "If commitIndex > lastApplied: increment lastApplied, apply log[lastApplied]".
       for (int i = lastApplied_ + 1; i <= commitIndex_; i++) {
         ApplyMsg m;
         m.CommandValid = true;
-        m.Command = log_[static_cast<std::size_t>(i - logBase_)].Command;
+        m.Command = log_.at(i).Command;
         m.CommandIndex = i;
         batch.push_back(std::move(m));
       }
       DLOG(kLog2, "S%d applies I%d..I%d", me_, lastApplied_ + 1, commitIndex_);
       lastApplied_ = commitIndex_;
     }
+    // lastApplied_ moves before the sends: a snapshot the service takes at
+    // one of these indexes may then trim the log under them, which is fine,
+    // as the batch holds copies.
     lk.unlock();
     for (auto& m : batch) {
       if (killed()) return;
-      applyCh_->send(std::move(m));
+      apply(std::move(m));
     }
     lk.lock();
   }

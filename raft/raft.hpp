@@ -18,8 +18,10 @@
 #pragma once
 
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "lab/chan.hpp"
@@ -28,6 +30,7 @@
 #include "labgob/labgob.hpp"
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
+#include "raft/log.hpp"
 #include "raft/rpc.hpp"
 #include "raftapi/debug.hpp"
 #include "raftapi/raftapi.hpp"
@@ -47,32 +50,26 @@ using raftapi::State;
 class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raft> {
  public:
   Raft(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh);
-  friend std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
-                                    ApplyCh applyCh);
   Raft(const Raft&) = delete;
   Raft& operator=(const Raft&) = delete;
 
-  StartResult Start(labgob::Command command) override;
-  State GetState() override;
-  void Snapshot(int index, labgob::Bytes snapshot) override;
-  void Kill() override;
+  // The verbs of raftapi::Raft. None may be called with mu_ held.
+  StartResult Start(labgob::Command command) override LAB_EXCLUDES(mu_);
+  State GetState() override LAB_EXCLUDES(mu_);
+  void Snapshot(int index, labgob::Bytes snapshot) override LAB_EXCLUDES(mu_);
+  void Kill() override LAB_EXCLUDES(mu_);
   int PersistBytes() override { return static_cast<int>(persister_->RaftStateSize()); }
   bool killed() const { return dead_.load(); }
 
   // RPC handlers (receivers), registered by MakeService.
-  void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply);
-  void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply);
-  void InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply);
-
-  // Long-running activities, started by Make.
-  void ticker();
-  void applier();
-
-  // Persistence (persist.cpp).
-  void persist() LAB_REQUIRES(mu_);
-  void readPersist(const labgob::Bytes& data) LAB_REQUIRES(mu_);
+  void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) LAB_EXCLUDES(mu_);
+  void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply) LAB_EXCLUDES(mu_);
+  void InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply) LAB_EXCLUDES(mu_);
 
  private:
+  friend std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
+                                    ApplyCh applyCh);
+
   lab::Mutex mu_;                                  // guards everything below it
   const Peers peers_;                              // RPC end points of all peers
   const std::shared_ptr<persister::Persister> persister_;  // holds this peer's persisted state
@@ -94,13 +91,7 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   int votedFor_ LAB_GUARDED_BY(mu_) = -1;    // candidate voted for in currentTerm_, or -1
   // END SOLUTION
   // BEGIN SOLUTION 2B
-  // Persistent too (persist before replying): the log. Each entry holds a
-  // command and the term it was received in; the first index is 1.
-  // log_[0] is a sentinel standing for the last entry covered by the
-  // snapshot (index logBase_, its term); log_[k] has index logBase_ + k.
-  // Without a snapshot, logBase_ is 0 and log_[0] has term 0.
-  std::vector<LogEntry> log_ LAB_GUARDED_BY(mu_);
-  int logBase_ LAB_GUARDED_BY(mu_) = 0;
+  Log log_ LAB_GUARDED_BY(mu_);  // persistent too: the entries, and where the snapshot ends (log.hpp)
 
   // Volatile state on all servers:
   int commitIndex_ LAB_GUARDED_BY(mu_) = 0;  // highest log entry known to be committed
@@ -115,11 +106,10 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   Role role_ LAB_GUARDED_BY(mu_) = Role::Follower;
   lab::Duration electionDeadline_ LAB_GUARDED_BY(mu_){};  // lab::now() after which we stand
   int votes_ LAB_GUARDED_BY(mu_) = 0;                      // votes received in currentTerm_ as candidate
-  // Pre-vote (dissertation §9.6): a round asks for pre-votes for currentTerm_ + 1.
-  // Anything that resets the election timer ends the round.
-  bool preCandidate_ LAB_GUARDED_BY(mu_) = false;  // a pre-vote round is under way
-  int preVoteRound_ LAB_GUARDED_BY(mu_) = 0;       // counts rounds; replies to older ones are stale
-  int preVotes_ LAB_GUARDED_BY(mu_) = 0;           // pre-votes received in this round, ours included
+  // Pre-vote (dissertation §9.6), the PreCandidate role: a round asks for
+  // pre-votes for currentTerm_ + 1 without changing the term.
+  int preVoteRound_ LAB_GUARDED_BY(mu_) = 0;  // counts rounds; replies to older ones are stale
+  int preVotes_ LAB_GUARDED_BY(mu_) = 0;      // pre-votes received in this round, ours included
   // When we last took an append or snapshot from a leader of currentTerm_
   // (nullopt: never); within kElectionTimeoutMinMs of it we refuse pre-votes.
   std::optional<lab::Duration> leaderContact_ LAB_GUARDED_BY(mu_);
@@ -133,8 +123,63 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   lab::CondVar applyCv_;  // wakes the applier: commitIndex_ moved, snapshot, Kill
   // END SOLUTION
   // BEGIN SOLUTION 2D
-  labgob::Bytes snapshot_ LAB_GUARDED_BY(mu_);  // the latest snapshot, covering up to logBase_
+  labgob::Bytes snapshot_ LAB_GUARDED_BY(mu_);  // the latest snapshot, covering the log through lastIncludedIndex
   bool snapshotPending_ LAB_GUARDED_BY(mu_) = false;  // a snapshot from the leader awaits the applier
+  // END SOLUTION
+
+  // Long-running activities, started by Make.
+  void ticker() LAB_EXCLUDES(mu_);
+  void applier() LAB_EXCLUDES(mu_);
+
+  // Persistence (persist.cpp).
+  void persist() LAB_REQUIRES(mu_);
+  void readPersist(const labgob::Bytes& data) LAB_REQUIRES(mu_);
+
+  // Every RPC to another peer goes through call(), which may block for
+  // seconds: Clang's analysis (make tsa) rejects calling it with mu_ held.
+  template <class Args, class Reply>
+  bool call(int peer, const char* method, const Args& args, Reply* reply) LAB_EXCLUDES(mu_) {
+    return peers_[static_cast<std::size_t>(peer)]->Call(method, args, reply);
+  }
+  // Likewise every send on applyCh_: the receiver may call Snapshot(), which takes mu_.
+  void apply(ApplyMsg msg) LAB_EXCLUDES(mu_) { applyCh_->send(std::move(msg)); }
+
+  // BEGIN SOLUTION 2B
+  // The peer's lock, with a debug check of Raft's invariants (invariants.cpp)
+  // each time it is released, so a bug stops at the end of the critical
+  // section that made it, with the server, term and role in the message.
+  class LAB_SCOPED_CAPABILITY Lock {
+   public:
+    explicit Lock(Raft& rf) LAB_ACQUIRE(rf.mu_) : rf_(rf), unwinding_(std::uncaught_exceptions()) { rf_.mu_.lock(); }
+    // Throws (lab::fail) when the check fails; not while an exception is already on its way out.
+    ~Lock() noexcept(false) LAB_RELEASE() {
+      if (held_) unlock(std::uncaught_exceptions() == unwinding_);
+    }
+    void unlock(bool check = true) LAB_RELEASE() LAB_NO_TSA;
+    void lock() LAB_ACQUIRE() LAB_NO_TSA {
+      rf_.mu_.lock();
+      held_ = true;
+    }
+    // cv.wait with the lock's check before it lets go of mu_.
+    void wait(lab::CondVar& cv) LAB_NO_TSA;
+    void wait_until(lab::CondVar& cv, lab::Duration deadline) LAB_NO_TSA;
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+
+   private:
+    Raft& rf_;
+    const int unwinding_;
+    bool held_ = true;
+  };
+  // What the checker last saw, to tell that nothing went backwards.
+  struct Seen {
+    int term = 0;
+    int votedFor = -1;
+    int commitIndex = 0;
+  };
+  Seen seen_ LAB_GUARDED_BY(mu_);
+  // "" when every invariant holds, else what broke, naming server, term and role.
+  std::string invariantError() LAB_REQUIRES(mu_);
   // END SOLUTION
 
   // BEGIN SOLUTION 2A
@@ -144,30 +189,30 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   void becomePreCandidate() LAB_REQUIRES(mu_);
   void becomeCandidate() LAB_REQUIRES(mu_);
   void becomeLeader() LAB_REQUIRES(mu_);
-  void handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply);
-  void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply);
+  void handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply)
+      LAB_EXCLUDES(mu_);
+  void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply)
+      LAB_EXCLUDES(mu_);
   bool grantsPreVote(const RequestVoteArgs& args) const LAB_REQUIRES(mu_);
   // replication.cpp
   void sendAppendEntries(int peer) LAB_REQUIRES(mu_);
   void maybeSendAppendEntries(int peer) LAB_REQUIRES(mu_);
-  void handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok,
-                                const AppendEntriesReply& reply);
+  void handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok, const AppendEntriesReply& reply)
+      LAB_EXCLUDES(mu_);
   // END SOLUTION
   // BEGIN SOLUTION 2B
   void maybeAdvanceCommit() LAB_REQUIRES(mu_);
-  int lastLogIndex() const LAB_REQUIRES(mu_) { return logBase_ + static_cast<int>(log_.size()) - 1; }
-  int lastLogTerm() const LAB_REQUIRES(mu_) { return log_.back().Term; }
-  int termAt(int index) const LAB_REQUIRES(mu_) { return log_.at(static_cast<std::size_t>(index - logBase_)).Term; }
   // END SOLUTION
   // BEGIN SOLUTION 2D
   // snapshot.cpp
   void sendInstallSnapshot(int peer) LAB_REQUIRES(mu_);
   void handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok,
-                                  const InstallSnapshotReply& reply);
+                                  const InstallSnapshotReply& reply) LAB_EXCLUDES(mu_);
   // END SOLUTION
 };
 
-// The service and tester create a Raft server with Make.
+// Creates a peer and starts its activities (raftapi.hpp says what each
+// argument is). The tester reaches it through raftapi::MakeServer (raft.cpp).
 std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
                            ApplyCh applyCh);
 

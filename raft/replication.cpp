@@ -18,7 +18,7 @@ namespace raft {
 // BEGIN SOLUTION 2A
 void Raft::maybeSendAppendEntries(int peer) {
   if (role_ != Role::Leader || inflight_[peer] > 0) return;
-  if (pending_[peer] || nextIndex_[peer] <= lastLogIndex()) sendAppendEntries(peer);
+  if (pending_[peer] || nextIndex_[peer] <= log_.lastIndex()) sendAppendEntries(peer);
 }
 
 // Builds the next append for peer under mu_, then calls it from a new
@@ -27,7 +27,7 @@ void Raft::sendAppendEntries(int peer) {
   if (killed() || role_ != Role::Leader) return;
   pending_[peer] = false;
   lastSent_[peer] = lab::now();
-  if (nextIndex_[peer] <= logBase_) {
+  if (nextIndex_[peer] <= log_.lastIncludedIndex()) {
     sendInstallSnapshot(peer);
     return;
   }
@@ -35,17 +35,17 @@ void Raft::sendAppendEntries(int peer) {
   args.Term = currentTerm_;
   args.LeaderId = me_;
   args.PrevLogIndex = nextIndex_[peer] - 1;
-  args.PrevLogTerm = termAt(args.PrevLogIndex);
-  const int last = std::min(lastLogIndex(), args.PrevLogIndex + static_cast<int>(kMaxEntriesPerAppend));
-  args.Entries.assign(log_.begin() + (args.PrevLogIndex + 1 - logBase_), log_.begin() + (last + 1 - logBase_));
+  args.PrevLogTerm = log_.term(args.PrevLogIndex);
+  args.Entries = log_.from(nextIndex_[peer], kMaxEntriesPerAppend);
   args.LeaderCommit = commitIndex_;
   inflight_[peer]++;
   if (!args.Entries.empty())
-    DLOG(kLog1, "S%d -> S%d append I%d..I%d T%d", me_, peer, args.PrevLogIndex + 1, last, currentTerm_);
+    DLOG(kLog1, "S%d -> S%d append I%d..I%d T%d", me_, peer, args.PrevLogIndex + 1,
+         args.PrevLogIndex + static_cast<int>(args.Entries.size()), currentTerm_);
   auto self = shared_from_this();
   lab::go("S" + std::to_string(me_) + " AppendEntries", [self, peer, args = std::move(args)] {
     AppendEntriesReply reply;
-    const bool ok = self->peers_[peer]->Call("Raft.AppendEntries", args, &reply);
+    const bool ok = self->call(peer, "Raft.AppendEntries", args, &reply);
     self->handleAppendEntriesReply(peer, args, ok, reply);
   });
 }
@@ -56,7 +56,7 @@ void Raft::sendAppendEntries(int peer) {
 // retry" — by a whole term at a time, using the follower's XTerm/XIndex/XLen.
 void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok,
                                     const AppendEntriesReply& reply) {
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   inflight_[peer]--;
   if (ok) lastHeard_[peer] = lab::now();
   if (killed()) return;
@@ -64,8 +64,13 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
     becomeFollower(reply.Term);
     return;
   }
-  if (role_ != Role::Leader || currentTerm_ != args.Term) return;  // stale reply
+  // A reply to an append of an earlier term, or of a leadership we lost, says
+  // nothing about the log we lead now.
+  if (role_ != Role::Leader || currentTerm_ != args.Term) return;
   if (ok && reply.Success) {
+    // From what this append carried, not from our log now: entries appended
+    // since were not in it, and the follower has not confirmed them. max():
+    // replies may arrive out of order, and matchIndex must never go back.
     const int match = args.PrevLogIndex + static_cast<int>(args.Entries.size());
     matchIndex_[peer] = std::max(matchIndex_[peer], match);
     nextIndex_[peer] = std::max(nextIndex_[peer], match + 1);
@@ -80,14 +85,14 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
       // Does the leader have XTerm? Then skip to just past its last entry of
       // that term; otherwise skip the follower's whole term.
       int last = -1;
-      for (int i = lastLogIndex(); i > logBase_ && termAt(i) >= reply.XTerm; i--)
-        if (termAt(i) == reply.XTerm) {
+      for (int i = log_.lastIndex(); i > log_.lastIncludedIndex() && log_.term(i) >= reply.XTerm; i--)
+        if (log_.term(i) == reply.XTerm) {
           last = i;
           break;
         }
       next = last != -1 ? last + 1 : reply.XIndex;
     }
-    nextIndex_[peer] = std::max(matchIndex_[peer] + 1, std::min(next, lastLogIndex() + 1));
+    nextIndex_[peer] = std::max(matchIndex_[peer] + 1, std::min(next, log_.lastIndex() + 1));
     DLOG(kLog1, "S%d S%d rejected prev I%d, next I%d", me_, peer, args.PrevLogIndex, nextIndex_[peer]);
     // The follower is reachable right now: probe again at once, even if
     // older appends to it are still out (they carry the rejected probe).
@@ -102,11 +107,15 @@ void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, boo
 // Rules for Servers, Leaders: "If there exists an N such that N > commitIndex,
 // a majority of matchIndex[i] >= N, and log[N].term == currentTerm: set
 // commitIndex = N". Followers learn it with the next append, sent at once.
+// The term test is Figure 8's lesson: an entry of an earlier term can sit on
+// a majority and still be overwritten by a later leader, so a leader never
+// commits one by counting replicas — only by committing an entry of its own
+// term after it.
 void Raft::maybeAdvanceCommit() {
-  matchIndex_[me_] = lastLogIndex();
+  matchIndex_[me_] = log_.lastIndex();
   const int n = quorumMatchIndex(matchIndex_);
-  if (n <= commitIndex_ || n <= logBase_) return;
-  const int next = advanceCommitIndex(commitIndex_, n, termAt(n), currentTerm_);
+  if (n <= commitIndex_ || n <= log_.lastIncludedIndex()) return;
+  const int next = advanceCommitIndex(commitIndex_, n, log_.term(n), currentTerm_);
   if (next == commitIndex_) return;
   DLOG(kCmit, "S%d commits I%d..I%d in T%d", me_, commitIndex_ + 1, next, currentTerm_);
   commitIndex_ = next;
@@ -131,10 +140,8 @@ void Raft::maybeAdvanceCommit() {
 // Plus Followers: an append from the current leader resets the election
 // timer; Candidates: it makes us a follower. Persisted before replying.
 void Raft::AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply) {
-  (void)args;
-  (void)reply;
   // BEGIN SOLUTION 2A
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   reply->Term = currentTerm_;
   reply->Success = false;
   if (args.Term < currentTerm_) return;  // 1.
@@ -142,46 +149,57 @@ void Raft::AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* repl
   reply->Term = currentTerm_;
   resetElectionTimer();
   leaderContact_ = lab::now();
+  // ELSE
+  // (void)args;
+  // (void)reply;
   // END SOLUTION
   // BEGIN SOLUTION 2B
   int prev = args.PrevLogIndex;
   std::size_t skip = 0;
-  if (prev < logBase_) {
+  if (prev < log_.lastIncludedIndex()) {
     // The start is inside our snapshot: committed, so it matches. Skip it.
-    skip = static_cast<std::size_t>(logBase_ - prev);
+    skip = static_cast<std::size_t>(log_.lastIncludedIndex() - prev);
     if (skip >= args.Entries.size()) {
       reply->Success = true;
       return;
     }
-    prev = logBase_;
-  } else if (prev > lastLogIndex()) {  // 2., our log is too short
+    prev = log_.lastIncludedIndex();
+  } else if (prev > log_.lastIndex()) {  // 2., our log is too short
     reply->XTerm = -1;
     reply->XIndex = -1;
-    reply->XLen = lastLogIndex() + 1;
+    reply->XLen = log_.lastIndex() + 1;
     return;
-  } else if (termAt(prev) != args.PrevLogTerm) {  // 2., conflicting term at prev
-    reply->XTerm = termAt(prev);
+  } else if (log_.term(prev) != args.PrevLogTerm) {  // 2., conflicting term at prev
+    reply->XTerm = log_.term(prev);
     int first = prev;
-    while (first - 1 > logBase_ && termAt(first - 1) == reply->XTerm) first--;
+    while (first - 1 > log_.lastIncludedIndex() && log_.term(first - 1) == reply->XTerm) first--;
     reply->XIndex = first;
-    reply->XLen = lastLogIndex() + 1;
+    reply->XLen = log_.lastIndex() + 1;
     return;
   }
+  // 3. and 4. Truncate only at the first real conflict. An entry that
+  // matches (same index, same term) is the same entry, and the entries after
+  // it may be newer than this append: a delayed or duplicated append from
+  // the same leader carries a shorter prefix, and cutting the log back to it
+  // would drop entries we already acknowledged — and may have been counted
+  // towards a commit.
   bool changed = false;
   for (std::size_t k = skip; k < args.Entries.size(); k++) {
     const int index = prev + 1 + static_cast<int>(k - skip);
-    if (index <= lastLogIndex()) {
-      if (termAt(index) == args.Entries[k].Term) continue;
-      log_.resize(static_cast<std::size_t>(index - logBase_));  // 3.
+    if (index <= log_.lastIndex()) {
+      if (log_.term(index) == args.Entries[k].Term) continue;
+      log_.truncateAfter(index - 1);  // 3.
     }
-    log_.insert(log_.end(), args.Entries.begin() + static_cast<std::ptrdiff_t>(k), args.Entries.end());  // 4.
+    for (; k < args.Entries.size(); k++) log_.append(args.Entries[k]);  // 4.
     changed = true;
     break;
   }
   if (changed) persist();
   reply->Success = true;
   const int lastNew = prev + static_cast<int>(args.Entries.size() - skip);
-  if (args.LeaderCommit > commitIndex_) {  // 5.
+  // 5. Capped at the last entry this append vouches for: entries beyond it
+  // may be stale ones of an old term that the leader has not yet overwritten.
+  if (args.LeaderCommit > commitIndex_) {
     const int c = std::min(args.LeaderCommit, lastNew);
     if (c > commitIndex_) {
       DLOG(kCmit, "S%d commits I%d..I%d (leader S%d)", me_, commitIndex_ + 1, c, args.LeaderId);

@@ -9,21 +9,19 @@ namespace raft {
 // including index. Raft now trims its log through that index, and keeps
 // the snapshot (persisted with the state) for followers that need it.
 void Raft::Snapshot(int index, labgob::Bytes snapshot) {
-  (void)index;
-  (void)snapshot;
   // BEGIN SOLUTION 2D
-  lab::MutexLock lk(mu_);
-  // Only forwards, and only over entries already handed to the service.
-  if (index <= logBase_ || index > lastApplied_) return;
-  std::vector<LogEntry> rest;
-  rest.reserve(log_.size() - static_cast<std::size_t>(index - logBase_));
-  rest.push_back(LogEntry{termAt(index), labgob::Command{}});  // the new sentinel
-  rest.insert(rest.end(), log_.begin() + (index - logBase_ + 1), log_.end());
-  log_ = std::move(rest);
-  logBase_ = index;
+  Lock lk(*this);
+  // Only forwards, and only over entries already handed to the service: a
+  // snapshot from an older call (or of an index an InstallSnapshot already
+  // passed) would move the log's start back.
+  if (index <= log_.lastIncludedIndex() || index > lastApplied_) return;
+  log_.compact(index, log_.term(index));
   snapshot_ = std::move(snapshot);
-  persist();
-  DLOG(kSnap, "S%d snapshot through I%d, log ..I%d", me_, index, lastLogIndex());
+  persist();  // the trimmed log and the snapshot, in one Save
+  DLOG(kSnap, "S%d snapshot through I%d, log ..I%d", me_, index, log_.lastIndex());
+  // ELSE
+  // (void)index;
+  // (void)snapshot;
   // END SOLUTION
 }
 
@@ -33,22 +31,22 @@ void Raft::sendInstallSnapshot(int peer) {
   InstallSnapshotArgs args;
   args.Term = currentTerm_;
   args.LeaderId = me_;
-  args.LastIncludedIndex = logBase_;
-  args.LastIncludedTerm = log_[0].Term;
+  args.LastIncludedIndex = log_.lastIncludedIndex();
+  args.LastIncludedTerm = log_.lastIncludedTerm();
   args.Data = snapshot_;
   inflight_[peer]++;
-  DLOG(kSnap, "S%d -> S%d install snapshot I%d T%d", me_, peer, logBase_, currentTerm_);
+  DLOG(kSnap, "S%d -> S%d install snapshot I%d T%d", me_, peer, args.LastIncludedIndex, currentTerm_);
   auto self = shared_from_this();
   lab::go("S" + std::to_string(me_) + " InstallSnapshot", [self, peer, args = std::move(args)] {
     InstallSnapshotReply reply;
-    const bool ok = self->peers_[peer]->Call("Raft.InstallSnapshot", args, &reply);
+    const bool ok = self->call(peer, "Raft.InstallSnapshot", args, &reply);
     self->handleInstallSnapshotReply(peer, args, ok, reply);
   });
 }
 
 void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok,
                                       const InstallSnapshotReply& reply) {
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   inflight_[peer]--;
   if (ok) lastHeard_[peer] = lab::now();
   if (killed()) return;
@@ -56,7 +54,7 @@ void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args,
     becomeFollower(reply.Term);
     return;
   }
-  if (role_ != Role::Leader || currentTerm_ != args.Term) return;  // stale reply
+  if (role_ != Role::Leader || currentTerm_ != args.Term) return;  // from an earlier term: says nothing now
   if (ok) {
     matchIndex_[peer] = std::max(matchIndex_[peer], args.LastIncludedIndex);
     nextIndex_[peer] = std::max(nextIndex_[peer], args.LastIncludedIndex + 1);
@@ -79,28 +77,29 @@ void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args,
 // A snapshot that does not go past commitIndex brings nothing new and is
 // ignored, so the service's state only moves forwards.
 void Raft::InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply* reply) {
-  (void)args;
-  (void)reply;
   // BEGIN SOLUTION 2D
-  lab::MutexLock lk(mu_);
+  Lock lk(*this);
   reply->Term = currentTerm_;
   if (args.Term < currentTerm_) return;  // 1.
   if (args.Term > currentTerm_ || role_ != Role::Follower) becomeFollower(args.Term);
   reply->Term = currentTerm_;
   resetElectionTimer();
   leaderContact_ = lab::now();
+  // A snapshot that ends at or before commitIndex is stale (delayed, or
+  // duplicated): installing it would roll the service back to an older state
+  // and throw away committed entries we may still need to apply.
   if (args.LastIncludedIndex <= commitIndex_) return;
-  std::vector<LogEntry> rest{LogEntry{args.LastIncludedTerm, labgob::Command{}}};
-  if (args.LastIncludedIndex <= lastLogIndex() && termAt(args.LastIncludedIndex) == args.LastIncludedTerm)
-    rest.insert(rest.end(), log_.begin() + (args.LastIncludedIndex - logBase_ + 1), log_.end());  // 6.
-  log_ = std::move(rest);                                                                         // 7.
-  logBase_ = args.LastIncludedIndex;
-  snapshot_ = args.Data;  // 5.
-  commitIndex_ = logBase_;
+  log_.compact(args.LastIncludedIndex, args.LastIncludedTerm);  // 6. or 7.
+  snapshot_ = args.Data;                                         // 5.
+  commitIndex_ = args.LastIncludedIndex;
   persist();
   snapshotPending_ = true;  // 8.
   applyCv_.notify_all();
-  DLOG(kSnap, "S%d installs snapshot I%d T%d from S%d", me_, logBase_, args.LastIncludedTerm, args.LeaderId);
+  DLOG(kSnap, "S%d installs snapshot I%d T%d from S%d", me_, args.LastIncludedIndex, args.LastIncludedTerm,
+       args.LeaderId);
+  // ELSE
+  // (void)args;
+  // (void)reply;
   // END SOLUTION
 }
 

@@ -12,6 +12,8 @@ const char* to_string(Role r) {
   switch (r) {
     case Role::Follower:
       return "follower";
+    case Role::PreCandidate:
+      return "precandidate";
     case Role::Candidate:
       return "candidate";
     case Role::Leader:

@@ -11,7 +11,10 @@
 
 namespace raftapi {
 
-enum class Role { Follower, Candidate, Leader };
+// PreCandidate: asking for pre-votes before standing (Pre-Vote, dissertation
+// §9.6); a Raft without Pre-Vote never reports it. The timeline's page lists
+// the same roles in the same order.
+enum class Role { Follower, PreCandidate, Candidate, Leader };
 
 const char* to_string(Role r);
 
