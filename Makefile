@@ -10,7 +10,8 @@
 #   make handout    cut the student tree into build/handout (or DIR=...)
 #   make tsan       the tests under ThreadSanitizer (real backend)
 #   make asan       the tests under AddressSanitizer + UBSan (both backends)
-#   make tsa        Clang pass over every source with -Wthread-safety -Werror
+#   make tsa        Clang's -Wthread-safety over every source, as errors (also in make test)
+#   make compdb     compile_commands.json for clangd (also written by make)
 #   make clean
 #
 # CXX=clang++ builds everything with Clang instead of g++ 12 (into build/clang).
@@ -21,7 +22,7 @@ CXX      := g++
 endif
 JOBS     ?= 2
 BUILD    ?= build$(if $(findstring clang,$(CXX)),/clang)
-WARN     := -Wall -Wextra -Werror
+WARN     := -Wall -Wextra -Werror $(if $(findstring clang,$(CXX)),-Wthread-safety -Wthread-safety-beta)
 CXXSTD   := -std=c++20
 CPPFLAGS := -I. -DBOOST_TEST_DYN_LINK -MMD -MP
 BOOST_TEST_LIB := -lboost_unit_test_framework
@@ -59,7 +60,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa clean stress handout
+.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout
 .DEFAULT_GOAL := all
 
 # First step of every target: install what is missing (Debian packages only).
@@ -95,13 +96,14 @@ $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tester/timeline.o: tester/timel
 
 bins = $(BUILD)/$(1)/unit_tests $(BUILD)/$(1)/raft_tests $(if $(RAFT_UNIT),$(BUILD)/$(1)/student_tests)
 
-all: deps
+all: deps compdb
 	@$(MAKE) --no-print-directory -j$(JOBS) $(foreach b,$(BACKENDS),$(call bins,$(b)) $(BUILD)/$(b)/bench)
 
 # Every test, in both backends; the determinism check (one seed, two
 # processes, the same trace); the failure timeline in headless Chromium; the
 # tools' own tests.
 test: all
+	@$(MAKE) --no-print-directory tsa
 	@for b in $(BACKENDS); do \
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
 	done
@@ -130,13 +132,30 @@ asan: deps
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim
 
-# Syntax-only Clang pass over every source with -Wthread-safety as an error.
-TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) $(BENCH) tests/support/student_main.cpp
-TSA_FLAGS := $(CXXSTD) $(WARN) -Wthread-safety -Wthread-safety-beta -I. -fsyntax-only
+# Clang's thread-safety analysis as errors (-fsyntax-only), over every source
+# including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a
+# second run checks only what changed. Part of make test.
+TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
+           $(BENCH) tests/support/student_main.cpp
+TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
+TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
+build/tsa/sim/%.ok: %.cpp | deps
+	@mkdir -p $(dir $@)
+	@clang++ $(TSA_FLAGS) -DLAB_SIM -MMD -MP -MF $(@:.ok=.d) -MT $@ $< && touch $@
+build/tsa/%.ok: %.cpp | deps
+	@mkdir -p $(dir $@)
+	@clang++ $(TSA_FLAGS) -MMD -MP -MF $(@:.ok=.d) -MT $@ $< && touch $@
+-include $(shell find build/tsa -name '*.d' 2>/dev/null)
 tsa: deps
-	@for f in $(TSA_SRC); do clang++ $(TSA_FLAGS) $$f || exit 1; done
-	@for f in $(LAB_SIM); do clang++ $(TSA_FLAGS) -DLAB_SIM $$f || exit 1; done
-	@echo "tsa: $(words $(TSA_SRC) $(LAB_SIM)) files clean under clang++ -Wthread-safety"
+	@$(MAKE) --no-print-directory -j$(JOBS) $(TSA_OK)
+	@echo "tsa: $(words $(TSA_OK)) files clean under clang++ -Wthread-safety"
+
+# compile_commands.json for clangd and clang-tidy (includes are rooted at the
+# repository): every source with the build's flags, lab/sim/ with LAB_SIM.
+# Written by every make; cheap.
+compdb: | deps
+	@python3 -c 'import json, os, sys; print(json.dumps([{"directory": os.getcwd(), "file": f, "arguments": ["clang++"] + sys.argv[1].split() + (["-DLAB_SIM"] if f.startswith("lab/sim/") else []) + ["-c", f]} for f in sys.argv[2:]], indent=1))' \
+	  "$(CXXSTD) $(WARN) -I. -DBOOST_TEST_DYN_LINK" $(sort $(TSA_SRC) $(LAB_SIM)) > compile_commands.json
 
 # Repeated runs (scripts/stress): failure logs and replay commands in build/stress/.
 stress: deps

@@ -133,7 +133,8 @@ void Raft::handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, 
     becomeFollower(reply.Term);
     return;
   }
-  if (role_ != Role::PreCandidate || round != preVoteRound_ || currentTerm_ + 1 != args.Term || !reply.VoteGranted) return;
+  if (role_ != Role::PreCandidate || round != preVoteRound_ || currentTerm_ + 1 != args.Term || !reply.VoteGranted)
+    return;
   preVotes_++;
   DLOG(kVote, "S%d <- S%d pre-vote for T%d (%d)", me_, peer, args.Term, preVotes_);
   if (2 * preVotes_ > static_cast<int>(peers_.size())) becomeCandidate();

@@ -30,8 +30,9 @@ struct PersistentState {
 // END SOLUTION
 
 // Writes the persistent state through the Persister, the lab's stand-in for
-// a disk: what is there when a server restarts is what Make reads back. Before 2D, pass an empty snapshot to
-// Save(); after, the current snapshot (an empty one would erase it).
+// a disk: what is there when a server restarts is what Make reads back.
+// Before 2D, Save() an empty snapshot; from 2D on, the current one (an empty
+// one would erase it).
 void Raft::persist() {
   // BEGIN SOLUTION 2C
   PersistentState st{currentTerm_, votedFor_, log_};

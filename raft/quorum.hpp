@@ -35,8 +35,8 @@ inline int quorumMatchIndex([[maybe_unused]] std::vector<int> matchIndex) {
 // Figure 2, Rules for Servers, Leaders, last bullet: the new commitIndex.
 // Only an entry of the leader's current term is committed by counting
 // replicas (§5.4.2, Figure 8); earlier entries are committed with it.
-inline int advanceCommitIndex(int commitIndex, [[maybe_unused]] int quorumIndex,
-                              [[maybe_unused]] int termAtQuorumIndex, [[maybe_unused]] int currentTerm) {
+inline int advanceCommitIndex(int commitIndex, [[maybe_unused]] int quorumIndex, [[maybe_unused]] int termAtQuorumIndex,
+                              [[maybe_unused]] int currentTerm) {
   // BEGIN SOLUTION 2B
   const bool ours = termAtQuorumIndex == currentTerm;
   return quorumIndex > commitIndex && ours ? quorumIndex : commitIndex;

@@ -13,8 +13,8 @@ BOOST_AUTO_TEST_CASE(quorumMatchIndex_isTheMajoritysLowest) {
     int want;
   };
   const Row rows[] = {
-      {{0, 0, 0}, 0},       {{5, 0, 0}, 0},          {{5, 3, 0}, 3},       {{5, 3, 4}, 4},
-      {{7, 7, 7}, 7},       {{1, 2, 3, 4, 5}, 3},    {{9, 9, 0, 0, 0}, 0}, {{9, 9, 9, 0, 0}, 9},
+      {{0, 0, 0}, 0},    {{5, 0, 0}, 0},       {{5, 3, 0}, 3},       {{5, 3, 4}, 4},
+      {{7, 7, 7}, 7},    {{1, 2, 3, 4, 5}, 3}, {{9, 9, 0, 0, 0}, 0}, {{9, 9, 9, 0, 0}, 9},
       {{2, 8, 4, 6}, 4},  // 4 servers: a majority is 3
       {{}, 0},
   };
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(logIsUpToDate_comparesLastTermThenLength) {
       {2, 1, 1, 9, true},   // higher last term wins, however short
       {1, 9, 2, 1, false},  // lower last term loses, however long
       {2, 5, 2, 5, true},   // equal is up-to-date
-      {2, 6, 2, 5, true},   {2, 4, 2, 5, false}, {0, 0, 0, 0, true},
+      {2, 6, 2, 5, true},  {2, 4, 2, 5, false}, {0, 0, 0, 0, true},
   };
   for (const auto& r : rows) BOOST_TEST(raft::logIsUpToDate(r.candTerm, r.candIndex, r.myTerm, r.myIndex) == r.want);
 }

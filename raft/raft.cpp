@@ -9,8 +9,7 @@ namespace raft {
 Raft::Raft(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh)
     : peers_(std::move(peers)), persister_(std::move(persister)), me_(me), applyCh_(std::move(applyCh)) {}
 
-std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
-                           ApplyCh applyCh) {
+std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh) {
   auto rf = std::make_shared<Raft>(std::move(peers), me, std::move(persister), std::move(applyCh));
   {
     // BEGIN SOLUTION 2A

@@ -70,12 +70,12 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   friend std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
                                     ApplyCh applyCh);
 
-  lab::Mutex mu_;                                  // guards everything below it
-  const Peers peers_;                              // RPC end points of all peers
+  lab::Mutex mu_;                                          // guards everything below it
+  const Peers peers_;                                      // RPC end points of all peers
   const std::shared_ptr<persister::Persister> persister_;  // holds this peer's persisted state
-  const int me_;                                   // this peer's index into peers_
-  const ApplyCh applyCh_;                          // where committed entries go, in order
-  std::atomic<bool> dead_{false};                  // set by Kill()
+  const int me_;                                           // this peer's index into peers_
+  const ApplyCh applyCh_;                                  // where committed entries go, in order
+  std::atomic<bool> dead_{false};                          // set by Kill()
 
   // BEGIN SOLUTION 2A
   // Tuning. Heartbeats at most 10/s (the tester's limit); an election timeout
@@ -105,7 +105,7 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   // Not in Figure 2: role, timers and what the sending side needs.
   Role role_ LAB_GUARDED_BY(mu_) = Role::Follower;
   lab::Duration electionDeadline_ LAB_GUARDED_BY(mu_){};  // lab::now() after which we stand
-  int votes_ LAB_GUARDED_BY(mu_) = 0;                      // votes received in currentTerm_ as candidate
+  int votes_ LAB_GUARDED_BY(mu_) = 0;                     // votes received in currentTerm_ as candidate
   // Pre-vote (dissertation §9.6), the PreCandidate role: a round asks for
   // pre-votes for currentTerm_ + 1 without changing the term.
   int preVoteRound_ LAB_GUARDED_BY(mu_) = 0;  // counts rounds; replies to older ones are stale
@@ -113,17 +113,17 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   // When we last took an append or snapshot from a leader of currentTerm_
   // (nullopt: never); within kElectionTimeoutMinMs of it we refuse pre-votes.
   std::optional<lab::Duration> leaderContact_ LAB_GUARDED_BY(mu_);
-  std::vector<lab::Duration> lastSent_ LAB_GUARDED_BY(mu_);  // per peer: when we last sent an append
-  std::vector<int> inflight_ LAB_GUARDED_BY(mu_);            // per peer: appends awaiting their Call
+  std::vector<lab::Duration> lastSent_ LAB_GUARDED_BY(mu_);   // per peer: when we last sent an append
+  std::vector<int> inflight_ LAB_GUARDED_BY(mu_);             // per peer: appends awaiting their Call
   std::vector<lab::Duration> lastHeard_ LAB_GUARDED_BY(mu_);  // per peer: when a reply last came back
-  std::vector<bool> pending_ LAB_GUARDED_BY(mu_);  // per peer: something new to send once idle
-  lab::CondVar tickerCv_;                          // wakes the ticker: role change, Kill
+  std::vector<bool> pending_ LAB_GUARDED_BY(mu_);             // per peer: something new to send once idle
+  lab::CondVar tickerCv_;                                     // wakes the ticker: role change, Kill
   // END SOLUTION
   // BEGIN SOLUTION 2B
   lab::CondVar applyCv_;  // wakes the applier: commitIndex_ moved, snapshot, Kill
   // END SOLUTION
   // BEGIN SOLUTION 2D
-  labgob::Bytes snapshot_ LAB_GUARDED_BY(mu_);  // the latest snapshot, covering the log through lastIncludedIndex
+  labgob::Bytes snapshot_ LAB_GUARDED_BY(mu_);        // the latest snapshot, covering the log through lastIncludedIndex
   bool snapshotPending_ LAB_GUARDED_BY(mu_) = false;  // a snapshot from the leader awaits the applier
   // END SOLUTION
 
@@ -191,8 +191,7 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   void becomeLeader() LAB_REQUIRES(mu_);
   void handlePreVoteReply(int peer, int round, const RequestVoteArgs& args, const RequestVoteReply& reply)
       LAB_EXCLUDES(mu_);
-  void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply)
-      LAB_EXCLUDES(mu_);
+  void handleRequestVoteReply(int peer, const RequestVoteArgs& args, const RequestVoteReply& reply) LAB_EXCLUDES(mu_);
   bool grantsPreVote(const RequestVoteArgs& args) const LAB_REQUIRES(mu_);
   // replication.cpp
   void sendAppendEntries(int peer) LAB_REQUIRES(mu_);
@@ -206,15 +205,14 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   // BEGIN SOLUTION 2D
   // snapshot.cpp
   void sendInstallSnapshot(int peer) LAB_REQUIRES(mu_);
-  void handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok,
-                                  const InstallSnapshotReply& reply) LAB_EXCLUDES(mu_);
+  void handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args, bool ok, const InstallSnapshotReply& reply)
+      LAB_EXCLUDES(mu_);
   // END SOLUTION
 };
 
 // Creates a peer and starts its activities (raftapi.hpp says what each
 // argument is). The tester reaches it through raftapi::MakeServer (raft.cpp).
-std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister,
-                           ApplyCh applyCh);
+std::shared_ptr<Raft> Make(Peers peers, int me, std::shared_ptr<persister::Persister> persister, ApplyCh applyCh);
 
 // The labrpc Service "Raft" that dispatches to rf's handlers.
 std::shared_ptr<labrpc::Service> MakeService(std::shared_ptr<Raft> rf);

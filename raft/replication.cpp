@@ -54,8 +54,7 @@ void Raft::sendAppendEntries(int peer) {
 // "If successful: update nextIndex and matchIndex for follower. If
 // AppendEntries fails because of log inconsistency: decrement nextIndex and
 // retry" — by a whole term at a time, using the follower's XTerm/XIndex/XLen.
-void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok,
-                                    const AppendEntriesReply& reply) {
+void Raft::handleAppendEntriesReply(int peer, const AppendEntriesArgs& args, bool ok, const AppendEntriesReply& reply) {
   Lock lk(*this);
   inflight_[peer]--;
   if (ok) lastHeard_[peer] = lab::now();

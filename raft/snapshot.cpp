@@ -90,7 +90,7 @@ void Raft::InstallSnapshot(const InstallSnapshotArgs& args, InstallSnapshotReply
   // and throw away committed entries we may still need to apply.
   if (args.LastIncludedIndex <= commitIndex_) return;
   log_.compact(args.LastIncludedIndex, args.LastIncludedTerm);  // 6. or 7.
-  snapshot_ = args.Data;                                         // 5.
+  snapshot_ = args.Data;                                        // 5.
   commitIndex_ = args.LastIncludedIndex;
   persist();
   snapshotPending_ = true;  // 8.
