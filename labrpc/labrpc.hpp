@@ -1,5 +1,6 @@
 // labrpc — the simulated, unreliable network of the Go lab, rule for rule
-// (golab-spec §1). Built on lab:: only, so it runs in both backends.
+// (Go's src/labrpc/labrpc.go). Built on lab:: only, so it runs in both
+// backends.
 //
 //   auto net = labrpc::MakeNetwork();             // inside a lab::run
 //   auto end = net->MakeEnd("end1-99");           // a one-way link "client -> one server"
@@ -64,7 +65,7 @@ std::string to_string(const Name& n);
 
 struct Request {
   Name endname;
-  std::string svcMeth;      // "Raft.AppendEntries"
+  std::string svcMeth;      // service.method, such as "Raft.AppendEntries"
   const char* argsType;     // typeid name of the caller's argument type
   labgob::Bytes args;
 };
@@ -175,7 +176,7 @@ class Network : public std::enable_shared_from_this<Network> {
   int GetTotalCount() const { return count_.load(); }
   std::int64_t GetTotalBytes() const { return bytes_.load(); }
 
-  // The network side of ClientEnd::Call (spec §1.3).
+  // The network side of ClientEnd::Call (Go's processReq).
   ReplyMsg call(Request req);
 
  private:

@@ -1,7 +1,8 @@
-// The network side of labrpc: golab-spec §1.3, step by step. The Go lab
-// hands each request to a dispatcher goroutine that starts one goroutine per
-// request; here the calling activity does that work itself, which is the same
-// to every observer (the dispatcher never blocks) and saves two hand-offs.
+// The network side of labrpc: Go's labrpc.go processReq, step by step. The
+// Go lab hands each request to a dispatcher goroutine that starts one
+// goroutine per request; here the calling activity does that work itself,
+// which is the same to every observer (the dispatcher never blocks) and saves
+// two hand-offs.
 #include <cstdio>
 #include <sstream>
 
@@ -20,7 +21,7 @@ std::shared_ptr<Network> MakeNetwork() { return std::make_shared<Network>(); }
 
 void failDecodeReply(const std::string& why) { lab::fail("ClientEnd.Call(): decode reply: " + why); }
 
-// --- Service and Server (spec §1.6) -------------------------------------------
+// --- Service and Server (labrpc.go's dispatch by name) --------------------------
 
 namespace {
 std::string list(const std::vector<std::string>& names) {
@@ -76,7 +77,7 @@ labgob::Bytes Server::dispatch(const Request& req) {
   return svc->dispatch(method, req);
 }
 
-// --- Network (spec §1.2) ------------------------------------------------------
+// --- Network (labrpc.go's Network methods) --------------------------------------
 
 const char* to_string(CallFate f) {
   switch (f) {
@@ -204,7 +205,7 @@ struct HandlerResult {
 
 ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallFate* fate) {
   const Request& req = *shared;
-  // 1. One consistent reading of the tables.
+  // One consistent reading of the tables.
   bool enabled, reliable, longReordering;
   std::optional<Name> servername;
   std::shared_ptr<Server> server;
@@ -220,7 +221,7 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     longReordering = longReordering_;
   }
 
-  // 3. Not deliverable: fail after a delay, no handler runs.
+  // Not deliverable: fail after a delay, no handler runs.
   if (!enabled || !servername || !server) {
     bool longDelays;
     {
@@ -232,7 +233,7 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     return {};
   }
 
-  // 2.1-2.2 Short delay and request drop on an unreliable network.
+  // Short delay and request drop on an unreliable network.
   if (!reliable) {
     lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(27)));
     if (lab::rand_intn(1000) < 100) {
@@ -241,7 +242,7 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     }
   }
 
-  // 2.3 The handler runs as its own activity.
+  // The handler runs as its own activity.
   auto result = std::make_shared<HandlerResult>();
   lab::go(req.svcMeth, [server, result, shared] {
     labgob::Bytes reply = server->dispatch(*shared);
@@ -251,7 +252,7 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     result->cv.notify_all();
   });
 
-  // 2.4 Wait for it, checking every 100 ms whether the server died meanwhile.
+  // Wait for it, checking every 100 ms whether the server died meanwhile.
   // A handler that outlives the wait finishes on its own and its reply is
   // dropped with `result`.
   bool done = false, dead = false;
@@ -270,17 +271,18 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     if (done) reply = std::move(result->reply);
   }
 
-  // 2.5 Check once more: a reply from a server deleted meanwhile is discarded,
-  // so a client never sees a positive reply to an Append persisted into an
-  // old Persister.
+  // Look again after the wait: if the server was deleted or its link disabled
+  // in the meantime, the reply is thrown away. The tester deletes a server
+  // before it swaps the Persister, so no caller hears of success for a write
+  // that went into a Persister already abandoned.
   if (!dead) dead = isServerDead(req.endname, *servername, server.get());
 
-  // 2.6 The outcome.
+  // The outcome.
   if (!done || dead) {
     *fate = CallFate::ServerGone;
     return {};
   }
-  if (!reliable && lab::rand_intn(1000) < 100) {  // drop the reply
+  if (!reliable && lab::rand_intn(1000) < 100) {  // reply lost (10 %)
     *fate = CallFate::ReplyLost;
     return {};
   }

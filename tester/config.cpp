@@ -1,5 +1,5 @@
-// The Raft tester: golab-spec §5, step by step. Comments name the Go
-// behaviour where C++ has to choose.
+// The Raft tester: Go's src/raft/config.go, step by step. Comments name the
+// Go behaviour where C++ has to choose.
 #include "tester/config.hpp"
 
 #include "raftapi/debug.hpp"
@@ -85,9 +85,9 @@ std::shared_ptr<Config> make_config(int n, bool unreliable, bool snapshot) {
   (void)warned;
   auto cfg = std::make_shared<Config>(n, unreliable, snapshot);
   Config::Applier applier = snapshot ? &Config::applierSnap : &Config::applier;
-  // create a full set of Rafts.
+  // Start all n peers...
   for (int i = 0; i < n; i++) cfg->start1(i, applier);
-  // connect everyone
+  // ...and put every one of them on the network.
   for (int i = 0; i < n; i++) cfg->connect(i);
   return cfg;
 }
@@ -118,18 +118,19 @@ bool Config::connected(int i) {
   return connected_[static_cast<std::size_t>(i)];
 }
 
-// --- crash and restart (§5.3) ----------------------------------------------------
+// --- crash and restart (config.go's crash1, start1) ------------------------------
 
-// Shut down a Raft server but save its persistent state.
+// Kills peer i, keeping what it had persisted for a later start1.
 void Config::crash1(int i) {
   DLOG(kTest, "crash1(%d)", i);
   disconnect(i);
-  net_->DeleteServer(serverName(i));  // disable client connections to the server.
+  net_->DeleteServer(serverName(i));  // calls to peer i now fail
 
   lab::MutexLock lk(mu_);
   auto& saved = saved_[static_cast<std::size_t>(i)];
-  // A fresh persister, in case old instance continues to update the Persister.
-  // but copy old persister's content so that we always pass Make() the last persisted state.
+  // The instance being crashed may go on writing to its Persister, so swap in
+  // a copy of the current contents: the next Make() then gets the last state
+  // saved before the crash, untouched by the old instance.
   if (saved) saved = saved->Copy();
 
   if (auto rf = rafts_[static_cast<std::size_t>(i)]) {
@@ -148,14 +149,14 @@ void Config::crash1(int i) {
   }
 }
 
-// Start or re-start a Raft. If one already exists, "kill" it first. Allocate
-// new outgoing port file names, and a new state persister, to isolate the
-// previous instance of this server, since we cannot really kill it.
+// (Re)starts peer i, crashing any running instance first. An old instance
+// cannot truly be stopped, so the new one gets new end names and its own
+// persister, which leave the old instance nothing to reach or overwrite.
 void Config::start1(int i, Applier applier) {
   crash1(i);
 
-  // a fresh set of outgoing ClientEnd names, so that old crashed instance's
-  // ClientEnds can't send.
+  // New random names for this instance's outgoing ends; the ends held by a
+  // crashed instance stay unconnected.
   std::vector<std::string> names;
   for (int j = 0; j < n; j++) names.push_back(randstring(20));
   raftapi::Peers ends;
@@ -170,16 +171,15 @@ void Config::start1(int i, Applier applier) {
     endnames_[static_cast<std::size_t>(i)] = names;
     tl_->endNames(i, names);
     lastApplied_[static_cast<std::size_t>(i)] = 0;
-    // a fresh persister, so old instance doesn't overwrite new instance's
-    // persisted state. but copy old persister's content so that we always
-    // pass Make() the last persisted state.
+    // Again a copy: the new instance starts from the last saved state, and
+    // an older instance still running cannot write into it.
     auto& saved = saved_[static_cast<std::size_t>(i)];
     if (saved) {
       saved = saved->Copy();
       labgob::Bytes snapshot = saved->ReadSnapshot();
       if (!snapshot.empty()) {
-        // mimic KV server and process snapshot now.
-        // ideally Raft should send it up on applyCh...
+        // Load the snapshot here, as a key/value service would at startup
+        // (Raft itself is not asked to deliver it on applyCh).
         std::string err = ingestSnap(i, snapshot, -1);
         if (!err.empty()) fatal(err);
       }
@@ -209,33 +209,33 @@ void Config::start1(int i, Applier applier) {
   net_->AddServer(serverName(i), srv);
 }
 
-// --- network partitions (§5.4) ----------------------------------------------------
+// --- network partitions (config.go's connect, disconnect) ------------------------
 
-// attach server i to the net.
+// Puts peer i back on the network.
 void Config::connect(int i) {
   DLOG(kTest, "connect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
   tl_->connected(i, true);
-  // outgoing ClientEnds
+  // i's ends towards the connected peers
   for (int j = 0; j < n; j++)
     if (connected_[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
-  // incoming ClientEnds
+  // the connected peers' ends towards i
   for (int j = 0; j < n; j++)
     if (connected_[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], true);
 }
 
-// detach server i from the net.
+// Takes peer i off the network, in both directions.
 void Config::disconnect(int i) {
   DLOG(kTest, "disconnect(%d)", i);
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = false;
   tl_->connected(i, false);
-  // outgoing ClientEnds
+  // i's ends towards the connected peers
   for (int j = 0; j < n; j++)
     if (!endnames_[static_cast<std::size_t>(i)].empty())
       net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], false);
-  // incoming ClientEnds
+  // the connected peers' ends towards i
   for (int j = 0; j < n; j++)
     if (!endnames_[static_cast<std::size_t>(j)].empty())
       net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], false);
@@ -247,7 +247,7 @@ int Config::rpcCount(int server) { return net_->GetCount(serverName(server)); }
 int Config::rpcTotal() { return net_->GetTotalCount(); }
 std::int64_t Config::bytesTotal() { return net_->GetTotalBytes(); }
 
-// --- appliers and log checking (§5.5) -----------------------------------------------
+// --- appliers and log checking (config.go's checkLogs, applier, applierSnap) -----
 
 std::pair<std::string, bool> Config::checkLogs(int i, const raftapi::ApplyMsg& m) {
   std::string err_msg;
@@ -258,7 +258,7 @@ std::pair<std::string, bool> Config::checkLogs(int i, const raftapi::ApplyMsg& m
     if (it != lj.end() && it->second != v) {
       logPrintf(std::to_string(i) + ": log " + formatMap(logs_[static_cast<std::size_t>(i)]) + "; server " +
                 formatMap(lj));
-      // some server has already committed a different value for this entry!
+      // conflict: peer j applied another command at this index
       err_msg = "commit index=" + std::to_string(m.CommandIndex) + " server=" + std::to_string(i) + " " + str(m.Command) +
                 " != server=" + std::to_string(j) + " " + str(it->second);
     }
@@ -270,10 +270,11 @@ std::pair<std::string, bool> Config::checkLogs(int i, const raftapi::ApplyMsg& m
   return {err_msg, prevok};
 }
 
-// applier reads message from apply ch and checks that they match the log contents
+// Reads peer i's applyCh and checks each applied command against what the
+// other peers applied at the same index.
 void Config::applier(int i, ApplyCh applyCh) {
   while (auto m = applyCh->recv()) {
-    if (!m->CommandValid) continue;  // ignore other types of ApplyMsg
+    if (!m->CommandValid) continue;  // only commands matter here
     std::string err_msg;
     bool prevok;
     {
@@ -290,7 +291,7 @@ void Config::applier(int i, ApplyCh applyCh) {
   }
 }
 
-// returns "" or error string
+// Replaces peer i's record with the snapshot's log; an empty result means success.
 std::string Config::ingestSnap(int i, const labgob::Bytes& snapshot, int index) {
   if (snapshot.empty()) lab::fail("nil snapshot");  // Go: log.Fatalf
   SnapshotData d;
@@ -308,14 +309,14 @@ std::string Config::ingestSnap(int i, const labgob::Bytes& snapshot, int index) 
   return "";
 }
 
-// periodically snapshot raft state
+// Like applier, and also hands Raft a snapshot every SnapShotInterval entries.
 void Config::applierSnap(int i, ApplyCh applyCh) {
   std::shared_ptr<raftapi::Raft> rf;
   {
     lab::MutexLock lk(mu_);
     rf = rafts_[static_cast<std::size_t>(i)];
   }
-  if (!rf) return;  // ???
+  if (!rf) return;  // crashed already; Go does the same without explanation
 
   while (auto m = applyCh->recv()) {
     std::string err_msg;
@@ -364,7 +365,7 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
         rf->Snapshot(m->CommandIndex, labgob::encode(d));
       }
     } else {
-      // Ignore other types of ApplyMsg.
+      // Neither a command nor a snapshot: nothing to check.
     }
     if (!err_msg.empty()) applyFatal(err_msg);
   }
@@ -408,11 +409,11 @@ std::string Config::dumpCluster() {
   return os.str();
 }
 
-// --- queries (§5.6) ------------------------------------------------------------------
+// --- queries (config.go's checkOneLeader ... one) ------------------------------------
 
-// check that one of the connected servers thinks it is the leader, and that
-// no other connected server thinks otherwise. try a few times in case
-// re-elections are needed.
+// Returns the leader of the newest term in which a connected peer claims to
+// lead; two claims for one term fail the test. Polls up to ten times, since
+// an election may still be under way.
 int Config::checkOneLeader() {
   for (int iters = 0; iters < 10; iters++) {
     lab::sleep_for(std::chrono::milliseconds(450 + lab::rand_intn(100)));
@@ -441,7 +442,7 @@ int Config::checkOneLeader() {
   fatal("expected one leader, got none");
 }
 
-// check that everyone agrees on the term.
+// All connected peers must report the same term, which is returned.
 int Config::checkTerms() {
   int term = -1;
   for (int i = 0; i < n; i++) {
@@ -456,7 +457,7 @@ int Config::checkTerms() {
   return term;
 }
 
-// check that none of the connected servers thinks it is the leader.
+// No connected peer may claim to be the leader.
 void Config::checkNoLeader() {
   for (int i = 0; i < n; i++) {
     if (connected(i)) {
@@ -466,7 +467,8 @@ void Config::checkNoLeader() {
   }
 }
 
-// how many servers think a log entry is committed?
+// The number of peers that applied an entry at index, and its command;
+// fails if two of them applied different commands there.
 std::pair<int, Command> Config::nCommitted(int index) {
   int count = 0;
   Command cmd;  // nil
@@ -494,7 +496,8 @@ std::pair<int, Command> Config::nCommitted(int index) {
   return {count, cmd};
 }
 
-// wait for at least n servers to commit. but don't wait forever.
+// Polls, with growing pauses and a bounded number of tries, until n peers
+// have applied index.
 Command Config::wait(int index, int n_, int startTerm) {
   lab::Duration to = 10ms;
   for (int iters = 0; iters < 30; iters++) {
@@ -506,8 +509,8 @@ Command Config::wait(int index, int n_, int startTerm) {
       for (int i = 0; i < n; i++) {
         auto r = rafts(i);
         if (r && r->GetState().term > startTerm) {
-          // someone has moved on
-          // can no longer guarantee that we'll "win"
+          // A peer is past startTerm: the entry may never commit, so report
+          // -1 instead of failing.
           return Command(-1);
         }
       }
@@ -519,24 +522,19 @@ Command Config::wait(int index, int n_, int startTerm) {
   return cmd;
 }
 
-// do a complete agreement.
-// it might choose the wrong leader initially,
-// and have to re-submit after giving up.
-// entirely gives up after about 10 seconds.
-// indirectly checks that the servers agree on the
-// same value, since nCommitted() checks this,
-// as do the threads that read from applyCh.
-// returns index.
-// if retry==true, may submit the command multiple
-// times, in case a leader fails just after Start().
-// if retry==false, calls Start() only once, in order
-// to simplify the early Lab 2B tests.
+// Gets cmd committed by at least expectedServers peers and returns its index.
+// Start() may first reach a peer that is no longer leader, so the call can
+// take several rounds; after about 10 s it fails the test. Agreement on the
+// value is checked along the way, by nCommitted() and by the appliers.
+// retry=true: cmd may be submitted again when a round ends without agreement
+// (say, the leader failed right after Start()). retry=false: one submission
+// only, which keeps the first 2B tests simple.
 int Config::one(Command cmd, int expectedServers, bool retry) {
   const lab::Duration t0 = lab::now();
   tl_->oneStart(str(cmd), expectedServers);
   int starts = 0;
   while (lab::now() - t0 < 10s && !checkFinished()) {
-    // try all the servers, maybe one is the leader.
+    // Offer cmd to the connected peers in turn until one accepts it as leader.
     int index = -1;
     for (int si = 0; si < n; si++) {
       starts = (starts + 1) % n;
@@ -556,15 +554,14 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
     }
 
     if (index != -1) {
-      // somebody claimed to be the leader and to have
-      // submitted our command; wait a while for agreement.
+      // A peer took cmd as leader; give the cluster up to 2 s to commit it.
       const lab::Duration t1 = lab::now();
       while (lab::now() - t1 < 2s) {
         auto [nd, cmd1] = nCommitted(index);
         if (nd > 0 && nd >= expectedServers) {
-          // committed
+          // enough peers applied this index...
           if (cmd1 == cmd) {
-            // and it was the command we submitted.
+            // ...and it holds cmd, not some other command
             DLOG(kTest, "one(%s) committed at index %d", str(cmd).c_str(), index);
             tl_->oneDone(str(cmd), index);
             return index;
@@ -581,16 +578,15 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
   return -1;
 }
 
-// --- timing, statistics and cleanup (§5.7) ---------------------------------------------
+// --- timing, statistics and cleanup (config.go's begin, end, cleanup, LogSize) -------
 
 void Config::checkTimeout() {
-  // enforce a two minute real-time limit on each test
+  // each test gets at most 120 s of (lab) time
   if (lab::now() - start_ > 120s) fatal("test took longer than 120 seconds");
 }
 
-// start a Test.
-// print the Test message.
-// e.g. cfg.begin("Test (2B): RPC counts aren't too high")
+// Prints the test's title line (such as "Test (2B): basic agreement ...") and
+// records the counters that end() reports against.
 void Config::begin(const std::string& description) {
   std::printf("%s ...\n", description.c_str());
   tl_->begin(description);
@@ -603,10 +599,8 @@ void Config::begin(const std::string& description) {
   maxIndex0_ = maxIndex_;
 }
 
-// end a Test -- the fact that we got here means there
-// was no failure.
-// print the Passed message,
-// and some performance numbers.
+// Prints "  ... Passed --" with the test's figures; reaching this point means
+// nothing failed.
 void Config::end() {
   checkTimeout();
   tl_->end();
@@ -616,12 +610,12 @@ void Config::end() {
   std::int64_t nbytes;
   {
     lab::MutexLock lk(mu_);
-    t = seconds(lab::now() - t0_);  // real time
-    npeers = n;                     // number of Raft peers
-    ncmds = maxIndex_ - maxIndex0_;  // number of Raft agreements reported
+    t = seconds(lab::now() - t0_);  // elapsed seconds
+    npeers = n;                     // peers in the cluster
+    ncmds = maxIndex_ - maxIndex0_;  // entries applied during the test
   }
-  nrpc = rpcTotal() - rpcs0_;       // number of RPC sends
-  nbytes = bytesTotal() - bytes0_;  // number of bytes
+  nrpc = rpcTotal() - rpcs0_;       // RPCs sent
+  nbytes = bytesTotal() - bytes0_;  // RPC bytes sent
   std::printf("  ... Passed --");
   std::printf("  %4.1f  %d %4d %7lld %4d\n", t, npeers, nrpc, static_cast<long long>(nbytes), ncmds);
   std::fflush(stdout);
@@ -642,7 +636,7 @@ void Config::cleanup() {
   net_->Cleanup();
 }
 
-// Maximum log size across all servers
+// The largest persisted Raft state among the peers, in bytes.
 int Config::LogSize() {
   int logsize = 0;
   lab::MutexLock lk(mu_);

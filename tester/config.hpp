@@ -1,5 +1,5 @@
 // tester/config.hpp — the Raft tester, a port of the Go lab's
-// src/raft/config.go (golab-spec §5) with the same verbs, behaviour and
+// src/raft/config.go with the same verbs, behaviour and
 // message texts. It reaches Raft only through raftapi/raftapi.hpp.
 //
 //   auto cfg = tester::make_config(3, /*unreliable=*/false, /*snapshot=*/false);
@@ -51,10 +51,10 @@ class Config : public std::enable_shared_from_this<Config> {
 
   Config(int n, bool unreliable, bool snapshot);
 
-  // Crash and restart (§5.3).
+  // Crash and restart (config.go's crash1, start1).
   void crash1(int i);
   void start1(int i, Applier applier);
-  // Network partitions (§5.4).
+  // Network partitions and RPC statistics (config.go's connect, disconnect, ...).
   void connect(int i);
   void disconnect(int i);
   void setunreliable(bool unrel);
@@ -62,17 +62,17 @@ class Config : public std::enable_shared_from_this<Config> {
   int rpcCount(int server);
   int rpcTotal();
   std::int64_t bytesTotal();
-  // Appliers (§5.5).
+  // Appliers (config.go's applier, applierSnap).
   void applier(int i, ApplyCh applyCh);
   void applierSnap(int i, ApplyCh applyCh);
-  // Queries (§5.6).
+  // Queries (config.go's checkOneLeader ... one).
   int checkOneLeader();
   int checkTerms();
   void checkNoLeader();
   std::pair<int, Command> nCommitted(int index);
   Command wait(int index, int n, int startTerm);
   int one(Command cmd, int expectedServers, bool retry);
-  // Timing and statistics (§5.7).
+  // Timing and statistics (config.go's begin, end, cleanup, LogSize).
   void begin(const std::string& description);
   void end();
   void cleanup();
@@ -104,7 +104,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::vector<std::map<int, Command>> logs_ LAB_GUARDED_BY(mu_);
   std::vector<int> lastApplied_ LAB_GUARDED_BY(mu_);
   lab::Duration start_{};
-  // begin()/end() statistics.
+  // Counters sampled by begin() for end()'s report.
   lab::Duration t0_{};
   int rpcs0_ = 0;
   int cmds0_ = 0;

@@ -19,8 +19,8 @@ using tester::fatal;
 using tester::make_config;
 using tester::randInt;
 
-// The tester generously allows solutions to complete elections in one second
-// (much more than the paper's range of timeouts).
+// How long an election may take: a whole second, far longer than the
+// timeouts the paper suggests, to give solutions plenty of room.
 inline constexpr lab::Duration RaftElectionTimeout = 1000ms;
 
 inline void runTest(std::function<void()> body) {

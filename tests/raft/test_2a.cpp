@@ -1,4 +1,4 @@
-// Part 2A: leader election (golab-spec §6.3).
+// Part 2A: leader election (the 2A tests of Go's src/raft/test_test.go).
 #include "tests/raft/common.hpp"
 
 using namespace raft_tests;
@@ -13,16 +13,16 @@ BOOST_AUTO_TEST_CASE(TestInitialElection2A) {
 
     cfg->begin("Test (2A): initial election");
 
-    // is a leader elected?
+    // One leader must emerge.
     cfg->checkOneLeader();
 
-    // sleep a bit to avoid racing with followers learning of the
-    // election, then check that all peers agree on the term.
+    // Give the followers a moment to hear of the winner before comparing
+    // terms; every peer must then report the same one.
     lab::sleep_for(50ms);
     int term1 = cfg->checkTerms();
     if (term1 < 1) fatal("term is " + std::to_string(term1) + ", but should be at least 1");
 
-    // does the leader+term stay the same if there is no network failure?
+    // With a healthy network, neither the leader nor the term should change.
     lab::sleep_for(2 * RaftElectionTimeout);
     int term2 = cfg->checkTerms();
     if (term1 != term2) {
@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(TestInitialElection2A) {
       std::fflush(stdout);
     }
 
-    // there should still be a leader.
+    // A leader must still be in place.
     cfg->checkOneLeader();
 
     cfg->end();
@@ -47,31 +47,29 @@ BOOST_AUTO_TEST_CASE(TestReElection2A) {
 
     int leader1 = cfg->checkOneLeader();
 
-    // if the leader disconnects, a new one should be elected.
+    // Cut the leader off; the other two must choose a replacement.
     cfg->disconnect(leader1);
     cfg->checkOneLeader();
 
-    // if the old leader rejoins, that shouldn't
-    // disturb the new leader. and the old leader
-    // should switch to follower.
+    // The old leader comes back: it must step down to follower without
+    // unseating the new one.
     cfg->connect(leader1);
     int leader2 = cfg->checkOneLeader();
 
-    // if there's no quorum, no new leader should
-    // be elected.
+    // Leave a single peer connected: without a majority nobody can win an
+    // election.
     cfg->disconnect(leader2);
     cfg->disconnect((leader2 + 1) % servers);
     lab::sleep_for(2 * RaftElectionTimeout);
 
-    // check that the one connected server
-    // does not think it is the leader.
+    // The lone connected peer must not consider itself the leader.
     cfg->checkNoLeader();
 
-    // if a quorum arises, it should elect a leader.
+    // Restore a majority; it must elect someone.
     cfg->connect((leader2 + 1) % servers);
     cfg->checkOneLeader();
 
-    // re-join of last node shouldn't prevent leader from existing.
+    // Bringing back the last peer must not leave the cluster leaderless.
     cfg->connect(leader2);
     cfg->checkOneLeader();
 
@@ -91,7 +89,7 @@ BOOST_AUTO_TEST_CASE(TestManyElections2A) {
 
     const int iters = 10;
     for (int ii = 1; ii < iters; ii++) {
-      // disconnect three nodes
+      // Cut off three randomly chosen peers (the same one may come up twice).
       int i1 = static_cast<int>(lab::rand_intn(servers));
       int i2 = static_cast<int>(lab::rand_intn(servers));
       int i3 = static_cast<int>(lab::rand_intn(servers));
@@ -99,8 +97,8 @@ BOOST_AUTO_TEST_CASE(TestManyElections2A) {
       cfg->disconnect(i2);
       cfg->disconnect(i3);
 
-      // either the current leader should still be alive,
-      // or the remaining four should elect a new one.
+      // At least four peers are still connected: either the leader is among
+      // them or they must pick a new one.
       cfg->checkOneLeader();
 
       cfg->connect(i1);

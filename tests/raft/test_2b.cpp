@@ -1,4 +1,4 @@
-// Part 2B: log replication (golab-spec §6.4).
+// Part 2B: log replication (the 2B tests of Go's src/raft/test_test.go).
 #include <algorithm>
 #include <optional>
 
@@ -37,8 +37,8 @@ BOOST_AUTO_TEST_CASE(TestBasicAgree2B) {
   });
 }
 
-// check, based on counting bytes of RPCs, that
-// each command is sent to each peer just once.
+// The RPC byte total tells whether every command travelled to every peer
+// only once.
 BOOST_AUTO_TEST_CASE(TestRPCBytes2B) {
   runTest([] {
     const int servers = 3;
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(TestRPCBytes2B) {
   });
 }
 
-// test just failure of followers.
+// Followers fail one after the other while the leader stays up.
 BOOST_AUTO_TEST_CASE(TestFollowerFailure2B) {
   runTest([] {
     const int servers = 3;
@@ -80,29 +80,28 @@ BOOST_AUTO_TEST_CASE(TestFollowerFailure2B) {
 
     cfg->one(101, servers, false);
 
-    // disconnect one follower from the network.
+    // Cut one follower off.
     int leader1 = cfg->checkOneLeader();
     cfg->disconnect((leader1 + 1) % servers);
 
-    // the leader and remaining follower should be
-    // able to agree despite the disconnected follower.
+    // Two of three peers are still a majority, so commands keep committing.
     cfg->one(102, servers - 1, false);
     lab::sleep_for(RaftElectionTimeout);
     cfg->one(103, servers - 1, false);
 
-    // disconnect the remaining follower
+    // Now cut off both followers of the current leader.
     int leader2 = cfg->checkOneLeader();
     cfg->disconnect((leader2 + 1) % servers);
     cfg->disconnect((leader2 + 2) % servers);
 
-    // submit a command.
+    // Hand the isolated leader a command.
     auto [index, unused, ok] = cfg->rafts(leader2)->Start(104);
     if (!ok) fatal("leader rejected Start()");
     if (index != 4) fatal("expected index 4, got " + std::to_string(index));
 
     lab::sleep_for(2 * RaftElectionTimeout);
 
-    // check that command 104 did not commit.
+    // With no majority behind it, 104 must not be committed anywhere.
     auto [n, unused2] = cfg->nCommitted(index);
     if (n > 0) fatal(std::to_string(n) + " committed but no majority");
 
@@ -110,7 +109,7 @@ BOOST_AUTO_TEST_CASE(TestFollowerFailure2B) {
   });
 }
 
-// test just failure of leaders.
+// Leaders fail one after the other.
 BOOST_AUTO_TEST_CASE(TestLeaderFailure2B) {
   runTest([] {
     const int servers = 3;
@@ -121,26 +120,26 @@ BOOST_AUTO_TEST_CASE(TestLeaderFailure2B) {
 
     cfg->one(101, servers, false);
 
-    // disconnect the first leader.
+    // Cut off the first leader.
     int leader1 = cfg->checkOneLeader();
     cfg->disconnect(leader1);
 
-    // the remaining followers should elect
-    // a new leader.
+    // The two followers left must choose a leader between them and keep
+    // committing.
     cfg->one(102, servers - 1, false);
     lab::sleep_for(RaftElectionTimeout);
     cfg->one(103, servers - 1, false);
 
-    // disconnect the new leader.
+    // Cut off that leader as well.
     int leader2 = cfg->checkOneLeader();
     cfg->disconnect(leader2);
 
-    // submit a command to each server.
+    // Offer command 104 to every peer, connected or not.
     for (int i = 0; i < servers; i++) cfg->rafts(i)->Start(104);
 
     lab::sleep_for(2 * RaftElectionTimeout);
 
-    // check that command 104 did not commit.
+    // With no majority behind it, 104 must not be committed anywhere.
     auto [n, unused] = cfg->nCommitted(4);
     if (n > 0) fatal(std::to_string(n) + " committed but no majority");
 
@@ -148,8 +147,7 @@ BOOST_AUTO_TEST_CASE(TestLeaderFailure2B) {
   });
 }
 
-// test that a follower participates after
-// disconnect and re-connect.
+// A follower that was cut off and then comes back must take part again.
 BOOST_AUTO_TEST_CASE(TestFailAgree2B) {
   runTest([] {
     const int servers = 3;
@@ -160,24 +158,22 @@ BOOST_AUTO_TEST_CASE(TestFailAgree2B) {
 
     cfg->one(101, servers, false);
 
-    // disconnect one follower from the network.
+    // Cut one follower off.
     int leader = cfg->checkOneLeader();
     cfg->disconnect((leader + 1) % servers);
 
-    // the leader and remaining follower should be
-    // able to agree despite the disconnected follower.
+    // Two of three peers are still a majority, so commands keep committing.
     cfg->one(102, servers - 1, false);
     cfg->one(103, servers - 1, false);
     lab::sleep_for(RaftElectionTimeout);
     cfg->one(104, servers - 1, false);
     cfg->one(105, servers - 1, false);
 
-    // re-connect
+    // Bring the follower back.
     cfg->connect((leader + 1) % servers);
 
-    // the full set of servers should preserve
-    // previous agreements, and be able to agree
-    // on new commands.
+    // All three peers must keep what was committed before and go on
+    // committing new commands.
     cfg->one(106, servers, true);
     lab::sleep_for(RaftElectionTimeout);
     cfg->one(107, servers, true);
@@ -196,7 +192,7 @@ BOOST_AUTO_TEST_CASE(TestFailNoAgree2B) {
 
     cfg->one(10, servers, false);
 
-    // 3 of 5 followers disconnect
+    // Cut off three of the leader's four followers.
     int leader = cfg->checkOneLeader();
     cfg->disconnect((leader + 1) % servers);
     cfg->disconnect((leader + 2) % servers);
@@ -211,13 +207,13 @@ BOOST_AUTO_TEST_CASE(TestFailNoAgree2B) {
     auto [n, unused2] = cfg->nCommitted(index);
     if (n > 0) fatal(std::to_string(n) + " committed but no majority");
 
-    // repair
+    // Reconnect those three.
     cfg->connect((leader + 1) % servers);
     cfg->connect((leader + 2) % servers);
     cfg->connect((leader + 3) % servers);
 
-    // the disconnected majority may have chosen a leader from
-    // among their own ranks, forgetting index 2.
+    // While cut off, the three may have elected one of their own, which never
+    // saw index 2; so the next index may be 2 or 3.
     int leader2 = cfg->checkOneLeader();
     auto [index2, unused3, ok2] = cfg->rafts(leader2)->Start(30);
     if (!ok2) fatal("leader2 rejected Start()");
@@ -240,14 +236,14 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
     bool success = false;
     for (int tryi = 0; tryi < 5; tryi++) {
       if (tryi > 0) {
-        // give solution some time to settle
+        // Let the cluster calm down before the next attempt.
         lab::sleep_for(3s);
       }
 
       int leader = cfg->checkOneLeader();
       auto [unused, term, ok] = cfg->rafts(leader)->Start(1);
       if (!ok) {
-        // leader moved on really quickly
+        // Leadership was already lost; try again.
         continue;
       }
 
@@ -273,7 +269,7 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
 
       bool moved = false;
       for (int j = 0; j < servers; j++)
-        if (cfg->rafts(j)->GetState().term != term) moved = true;  // term changed -- can't expect low RPC counts
+        if (cfg->rafts(j)->GetState().term != term) moved = true;  // a new term began: this round proves nothing
       if (moved) continue;
 
       bool failed = false;
@@ -282,9 +278,8 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
         Command cmd = cfg->wait(*index, servers, term);
         if (cmd.is_int()) {
           if (cmd.as_int() == -1) {
-            // peers have moved on to later terms
-            // so we can't expect all Start()s to
-            // have succeeded
+            // A later term has begun, so some of the Start() calls may
+            // rightly have been lost.
             failed = true;
             break;
           }
@@ -295,7 +290,8 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
       }
 
       if (failed) {
-        // avoid leaking goroutines: the channel is buffered and closed, nothing to drain.
+        // Go drains the channel here so that no starter stays blocked; ours is
+        // buffered and already closed, so there is nothing to drain.
         continue;
       }
 
@@ -328,28 +324,28 @@ BOOST_AUTO_TEST_CASE(TestRejoin2B) {
 
     cfg->one(101, servers, true);
 
-    // leader network failure
+    // Cut off the leader.
     int leader1 = cfg->checkOneLeader();
     cfg->disconnect(leader1);
 
-    // make old leader try to agree on some entries
+    // The isolated leader accepts entries it can never commit.
     cfg->rafts(leader1)->Start(102);
     cfg->rafts(leader1)->Start(103);
     cfg->rafts(leader1)->Start(104);
 
-    // new leader commits, also for index=2
+    // The other two elect a leader and commit 103, which also lands at index 2.
     cfg->one(103, 2, true);
 
-    // new leader network failure
+    // Cut off the second leader.
     int leader2 = cfg->checkOneLeader();
     cfg->disconnect(leader2);
 
-    // old leader connected again
+    // The first leader returns, its log still holding the uncommitted entries.
     cfg->connect(leader1);
 
     cfg->one(104, 2, true);
 
-    // all together now
+    // Let all three talk again.
     cfg->connect(leader2);
 
     cfg->one(105, servers, true);
@@ -368,13 +364,13 @@ BOOST_AUTO_TEST_CASE(TestBackup2B) {
 
     cfg->one(randInt(), servers, true);
 
-    // put leader and one follower in a partition
+    // Isolate the leader together with a single follower.
     int leader1 = cfg->checkOneLeader();
     cfg->disconnect((leader1 + 2) % servers);
     cfg->disconnect((leader1 + 3) % servers);
     cfg->disconnect((leader1 + 4) % servers);
 
-    // submit lots of commands that won't commit
+    // Feed that minority 50 commands; none of them can commit.
     for (int i = 0; i < 50; i++) cfg->rafts(leader1)->Start(randInt());
 
     lab::sleep_for(RaftElectionTimeout / 2);
@@ -382,35 +378,35 @@ BOOST_AUTO_TEST_CASE(TestBackup2B) {
     cfg->disconnect((leader1 + 0) % servers);
     cfg->disconnect((leader1 + 1) % servers);
 
-    // allow other partition to recover
+    // Swap sides: the other three peers become the connected group.
     cfg->connect((leader1 + 2) % servers);
     cfg->connect((leader1 + 3) % servers);
     cfg->connect((leader1 + 4) % servers);
 
-    // lots of successful commands to new group.
+    // Commit 50 commands through the three connected peers.
     for (int i = 0; i < 50; i++) cfg->one(randInt(), 3, true);
 
-    // now another partitioned leader and one follower
+    // Cut one peer off from the new group, leaving its leader with one follower.
     int leader2 = cfg->checkOneLeader();
     int other = (leader1 + 2) % servers;
     if (leader2 == other) other = (leader2 + 1) % servers;
     cfg->disconnect(other);
 
-    // lots more commands that won't commit
+    // Another 50 commands this leader cannot commit.
     for (int i = 0; i < 50; i++) cfg->rafts(leader2)->Start(randInt());
 
     lab::sleep_for(RaftElectionTimeout / 2);
 
-    // bring original leader back to life,
+    // Reconnect only the first leader, its old follower and the peer cut off last:
     for (int i = 0; i < servers; i++) cfg->disconnect(i);
     cfg->connect((leader1 + 0) % servers);
     cfg->connect((leader1 + 1) % servers);
     cfg->connect(other);
 
-    // lots of successful commands to new group.
+    // Commit 50 commands through the three connected peers.
     for (int i = 0; i < 50; i++) cfg->one(randInt(), 3, true);
 
-    // now everyone
+    // Finally reconnect all five.
     for (int i = 0; i < servers; i++) cfg->connect(i);
     cfg->one(randInt(), servers, true);
 
@@ -442,7 +438,7 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
     bool success = false;
     for (int tryi = 0; tryi < 5; tryi++) {
       if (tryi > 0) {
-        // give solution some time to settle
+        // Let the cluster calm down before the next attempt.
         lab::sleep_for(3s);
       }
 
@@ -452,7 +448,7 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
       const int iters = 10;
       auto [starti, term, ok] = cfg->rafts(leader)->Start(1);
       if (!ok) {
-        // leader moved on really quickly
+        // Leadership was already lost; try again.
         continue;
       }
       std::vector<std::int64_t> cmds;
@@ -462,12 +458,12 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
         cmds.push_back(x);
         auto [index1, term1, ok1] = cfg->rafts(leader)->Start(x);
         if (term1 != term) {
-          // Term changed while starting
+          // The term moved on during the Start() calls.
           moved = true;
           break;
         }
         if (!ok1) {
-          // No longer the leader, so term has changed
+          // Leadership was lost, so there is a new term.
           moved = true;
           break;
         }
@@ -480,7 +476,7 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
         Command cmd = cfg->wait(starti + i, servers, term);
         if (!(cmd.is_int() && cmd.as_int() == cmds[static_cast<std::size_t>(i - 1)])) {
           if (cmd == Command(-1)) {
-            // term changed -- try again
+            // A new term began; retry.
             failed = true;
             break;
           }
@@ -497,8 +493,8 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
       for (int j = 0; j < servers; j++) {
         auto [t, unused] = cfg->rafts(j)->GetState();
         if (t != term) {
-          // term changed -- can't expect low RPC counts
-          // need to keep going to update total2
+          // A new term makes the RPC count meaningless; finish the loop
+          // anyway so that total2 is complete.
           failed = true;
         }
         total2 += cfg->rpcCount(j);

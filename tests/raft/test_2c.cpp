@@ -1,4 +1,4 @@
-// Part 2C: persistence (golab-spec §6.5).
+// Part 2C: persistence (the 2C tests of Go's src/raft/test_test.go).
 #include <atomic>
 #include <optional>
 
@@ -18,7 +18,7 @@ BOOST_AUTO_TEST_CASE(TestPersist12C) {
 
     cfg->one(11, servers, true);
 
-    // crash and re-start all
+    // Restart every peer from its saved state.
     for (int i = 0; i < servers; i++) cfg->start1(i, &Config::applier);
     for (int i = 0; i < servers; i++) {
       cfg->disconnect(i);
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(TestPersist12C) {
     cfg->start1(leader2, &Config::applier);
     cfg->connect(leader2);
 
-    cfg->wait(4, servers, -1);  // wait for leader2 to join before killing i3
+    cfg->wait(4, servers, -1);  // leader2 must have caught up before i3 goes down
 
     int i3 = (cfg->checkOneLeader() + 1) % servers;
     cfg->disconnect(i3);
@@ -134,14 +134,14 @@ BOOST_AUTO_TEST_CASE(TestPersist32C) {
   });
 }
 
-// Test the scenarios described in Figure 8 of the extended Raft paper. Each
-// iteration asks a leader, if there is one, to insert a command in the Raft
-// log.  If there is a leader, that leader will fail quickly with a high
-// probability (perhaps without committing the command), or crash after a while
-// with low probability (most likey committing the command).  If the number of
-// alive servers isn't enough to form a majority, perhaps start a new server.
-// The leader in a new term may try to finish replicating log entries that
-// haven't been committed yet.
+// Replays the situations of Figure 8 in the extended Raft paper. In every
+// round each live peer is offered a command, and the one that accepts it as
+// leader, if any, is crashed: usually after a very short pause, so the command
+// has probably not committed yet, and in one round of ten after a longer
+// pause, so it probably has. When fewer than a majority are alive, a crashed peer
+// may be restarted. A leader of a later term will then find uncommitted
+// entries of earlier terms that it may try to replicate; only a correct
+// commit rule keeps that safe.
 BOOST_AUTO_TEST_CASE(TestFigure82C) {
   runTest([] {
     const int servers = 5;
@@ -293,7 +293,7 @@ void internalChurn(bool unreliable) {
 
   auto stop = std::make_shared<std::atomic<int>>(0);
 
-  // create concurrent clients
+  // Each client keeps submitting commands until told to stop.
   auto cfn = [cfg, stop](int me, std::shared_ptr<lab::Chan<std::optional<std::vector<std::int64_t>>>> ch) {
     std::vector<std::int64_t> values;
     while (stop->load() == 0) {
@@ -301,7 +301,7 @@ void internalChurn(bool unreliable) {
       int index = -1;
       bool ok = false;
       for (int i = 0; i < servers; i++) {
-        // try them all, maybe one of them is a leader
+        // Offer the value to every live peer; whichever is leader takes it.
         auto rf = cfg->rafts(i);
         if (rf) {
           auto [index1, unused, ok1] = rf->Start(x);
@@ -312,8 +312,8 @@ void internalChurn(bool unreliable) {
         }
       }
       if (ok) {
-        // maybe leader will commit our value, maybe not.
-        // but don't wait forever.
+        // The value may or may not end up committed, so poll a bounded number
+        // of times.
         for (auto to : {10, 20, 50, 100, 200}) {
           auto [nd, cmd] = cfg->nCommitted(index);
           if (nd > 0) {
@@ -358,10 +358,9 @@ void internalChurn(bool unreliable) {
       if (cfg->rafts(i)) cfg->crash1(i);
     }
 
-    // Make crash/restart infrequent enough that the peers can often
-    // keep up, but not so infrequent that everything has settled
-    // down from one change to the next. Pick a value smaller than
-    // the election timeout, but not hugely smaller.
+    // The pause between changes: short enough that the cluster is often
+    // still reacting to the previous change, long enough that it can
+    // usually keep up. Somewhat below the election timeout.
     lab::sleep_for((RaftElectionTimeout * 7) / 10);
   }
 

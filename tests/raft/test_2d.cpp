@@ -1,4 +1,4 @@
-// Part 2D: snapshots (golab-spec §6.6).
+// Part 2D: snapshots (the 2D tests of Go's src/raft/test_test.go).
 #include "tests/raft/common.hpp"
 
 using namespace raft_tests;
@@ -35,15 +35,15 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
       cfg->one(randInt(), servers - 1, true);
     }
 
-    // perhaps send enough to get a snapshot
+    // Between half and one and a half SnapShotInterval commands, usually
+    // enough for a snapshot.
     std::int64_t nn = (tester::SnapShotInterval / 2) + lab::rand_intn(tester::SnapShotInterval);
     for (std::int64_t j = 0; j < nn; j++) cfg->rafts(sender)->Start(randInt());
 
-    // let applier threads catch up with the Start()'s
+    // One more agreement, so the appliers have seen the commands just started.
     if (!disconnect && !crash) {
-      // make sure all followers have caught up, so that
-      // an InstallSnapshot RPC isn't required for
-      // TestSnapshotBasic2D().
+      // Wait for all three, so every follower is up to date and the basic
+      // test never needs InstallSnapshot.
       cfg->one(randInt(), servers, true);
     } else {
       cfg->one(randInt(), servers - 1, true);
@@ -51,8 +51,8 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
 
     if (cfg->LogSize() >= MAXLOGSIZE) fatal("Log size too large");
     if (disconnect) {
-      // reconnect a follower, who maybe behind and
-      // needs to rceive a snapshot to catch up.
+      // The returning follower may lag behind the leader's snapshot and then
+      // can only catch up through InstallSnapshot.
       cfg->connect(victim);
       cfg->one(randInt(), servers, true);
       leader1 = cfg->checkOneLeader();
@@ -91,9 +91,8 @@ BOOST_AUTO_TEST_CASE(TestSnapshotInstallUnCrash2D) {
   runTest([] { snapcommon("Test (2D): install snapshots (unreliable+crash)", false, false, true); });
 }
 
-// do the servers persist the snapshots, and
-// restart using snapshot along with the
-// tail of the log?
+// After a crash of every peer, each must come back from its saved snapshot
+// plus the log entries that follow it.
 BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
   runTest([] {
     const int servers = 3;
@@ -106,16 +105,16 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
     cfg->one(randInt(), servers, true);
 
     for (int i = 0; i < iters; i++) {
-      // perhaps enough to get a snapshot
+      // Usually enough commands for a snapshot.
       std::int64_t nn = (tester::SnapShotInterval / 2) + lab::rand_intn(tester::SnapShotInterval);
       for (std::int64_t j = 0; j < nn; j++) cfg->one(randInt(), servers, true);
 
       int index1 = cfg->one(randInt(), servers, true);
 
-      // crash all
+      // Crash every peer...
       for (int j = 0; j < servers; j++) cfg->crash1(j);
 
-      // revive all
+      // ...and restart them all.
       for (int j = 0; j < servers; j++) {
         cfg->start1(j, &Config::applierSnap);
         cfg->connect(j);
@@ -129,8 +128,8 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
   });
 }
 
-// do servers correctly initialize their in-memory copy of the snapshot, making
-// sure that future writes to persistent state don't lose state?
+// After a restart a peer must load its snapshot into memory too; otherwise
+// its next save of Raft state would drop the snapshot.
 BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
   runTest([] {
     const int servers = 3;
@@ -140,32 +139,32 @@ BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
     cfg->begin("Test (2D): snapshot initialization after crash");
     cfg->one(randInt(), servers, true);
 
-    // enough ops to make a snapshot
+    // One command more than SnapShotInterval, so a snapshot is taken.
     const int nn = tester::SnapShotInterval + 1;
     for (int i = 0; i < nn; i++) cfg->one(randInt(), servers, true);
 
-    // crash all
+    // Crash every peer...
     for (int i = 0; i < servers; i++) cfg->crash1(i);
 
-    // revive all
+    // ...and restart them all.
     for (int i = 0; i < servers; i++) {
       cfg->start1(i, &Config::applierSnap);
       cfg->connect(i);
     }
 
-    // a single op, to get something to be written back to persistent storage.
+    // One agreement, so each peer saves its state again.
     cfg->one(randInt(), servers, true);
 
-    // crash all
+    // Crash every peer...
     for (int i = 0; i < servers; i++) cfg->crash1(i);
 
-    // revive all
+    // ...and restart them all.
     for (int i = 0; i < servers; i++) {
       cfg->start1(i, &Config::applierSnap);
       cfg->connect(i);
     }
 
-    // do another op to trigger potential bug
+    // Another agreement, which fails if that save lost the snapshot.
     cfg->one(randInt(), servers, true);
     cfg->end();
   });
