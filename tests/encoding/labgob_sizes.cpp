@@ -7,8 +7,9 @@
 //
 // What is encoded, and how:
 //   - persisted Raft state as raft/persist.cpp saves it: one labgob::encode of
-//     PersistentState {currentTerm, votedFor, logBase, log} (a copy of that
-//     file's private struct, same fields in the same order; it is what
+//     PersistentState {currentTerm, votedFor, log}, where log is raft/log.hpp's
+//     Log {lastIncludedIndex, lastIncludedTerm, entries} (copies of both, same
+//     fields in the same order and the same Boost levels; it is what
 //     persister RaftStateSize() returns).
 //   - RPC arguments and replies as labrpc counts them: labgob::encode of the
 //     structs of raft/rpc.hpp (included, so the tool follows that file).
@@ -31,17 +32,27 @@ namespace {
 
 using raft::LogEntry;
 
+// raft/log.hpp's Log, field for field (that header needs the lab runtime).
+struct LogCopy {
+  int base = 0;
+  int baseTerm = 0;
+  std::vector<LogEntry> entries;
+  template <class Ar>
+  void serialize(Ar& ar, unsigned) {
+    ar & base & baseTerm & entries;
+  }
+};
+
 // raft/persist.cpp's PersistentState (private to that file), field for field.
 // Like there, it keeps Boost's default class level, so the archive carries
 // its class header (tracking flag and version) once.
 struct PersistentState {
   int currentTerm = 0;
   int votedFor = -1;
-  int logBase = 0;
-  std::vector<LogEntry> log;
+  LogCopy log;
   template <class Ar>
   void serialize(Ar& ar, unsigned) {
-    ar & currentTerm & votedFor & logBase & log;
+    ar & currentTerm & votedFor & log;
   }
 };
 
@@ -84,8 +95,12 @@ CmdFn int63Cmds(std::uint64_t seed) {
   return [r](int) { return labgob::Command(r->int63()); };
 }
 
+// log[0] is the sentinel standing for the snapshot's last entry; the Log
+// keeps only its term.
 std::size_t persisted(int term, int voted, int base, std::vector<LogEntry> log) {
-  PersistentState st{term, voted, base, std::move(log)};
+  const int baseTerm = log.front().Term;
+  log.erase(log.begin());
+  PersistentState st{term, voted, LogCopy{base, baseTerm, std::move(log)}};
   return labgob::encode(st).size();
 }
 
@@ -97,6 +112,10 @@ std::size_t rpcBytes(const T& v) {
 }
 
 }  // namespace
+
+// As raft/log.hpp declares for Log.
+BOOST_CLASS_IMPLEMENTATION(LogCopy, boost::serialization::object_serializable)
+BOOST_CLASS_TRACKING(LogCopy, boost::serialization::track_never)
 
 int main() {
   std::printf("# labgob -- our Boost.Serialization archives (labgob/archive.hpp)\n");
