@@ -62,7 +62,13 @@ BOOST_AUTO_TEST_CASE(TestRPCBytes2B) {
     std::int64_t bytes1 = cfg->bytesTotal();
     std::int64_t got = bytes1 - bytes0;
     std::int64_t expected = static_cast<std::int64_t>(servers) * sent;
-    if (got > expected + 50000)
+    // Go allows 50000 bytes over the payload. A run needs 20 round trips that
+    // carry a 5000-byte command (2 followers, 10 commands) and some 24 small
+    // ones; at gob's sizes (5306 and 283 bytes) the 200000-byte limit leaves
+    // room for 16.4 needless re-sends of a command. Our round trips cost 5070
+    // and 57 bytes (tests/encoding/compare.sh measures both), so the same
+    // 16.4 re-sends fit under expected + 36000; 50000 would allow 19.2.
+    if (got > expected + 36000)
       fatal("too many RPC bytes; got " + std::to_string(got) + ", expected " + std::to_string(expected));
 
     cfg->end();
