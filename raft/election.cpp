@@ -167,7 +167,7 @@ bool Raft::grantsPreVote(const RequestVoteArgs& args) const {
 }
 // END SOLUTION
 
-// RequestVote RPC handler. Receiver implementation (Figure 2):
+// The receiving side of RequestVote (Figure 2, receiver implementation):
 //  1. Reply false if term < currentTerm (§5.1).
 //  2. If votedFor is null or candidateId, and candidate's log is at least as
 //     up-to-date as receiver's log, grant vote (§5.2, §5.4).

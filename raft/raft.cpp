@@ -69,8 +69,8 @@ State Raft::GetState() {
   // END SOLUTION
 }
 
-// Start agreement on the next command to be appended to the log, as the
-// service (a k/v server, or the tester) asks. A peer that is not the leader
+// The service (a k/v server, or the tester) hands the leader a command to
+// replicate. A peer that is not the leader
 // says so and does nothing. The leader appends the command and returns at
 // once, before anything is replicated: the entry may still be lost if this
 // leader fails or is deposed before it commits. Safe to call on a killed peer.

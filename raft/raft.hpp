@@ -71,11 +71,11 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
                                     ApplyCh applyCh);
 
   lab::Mutex mu_;                                          // guards everything below it
-  const Peers peers_;                                      // RPC end points of all peers
-  const std::shared_ptr<persister::Persister> persister_;  // holds this peer's persisted state
-  const int me_;                                           // this peer's index into peers_
+  const Peers peers_;                                      // labrpc ends, one per peer, ours included
+  const std::shared_ptr<persister::Persister> persister_;  // where persist() saves, and Make reads back
+  const int me_;                                           // which of peers_ we are
   const ApplyCh applyCh_;                                  // where committed entries go, in order
-  std::atomic<bool> dead_{false};                          // set by Kill()
+  std::atomic<bool> dead_{false};                          // Kill() was called
 
   // BEGIN SOLUTION 2A
   // Tuning. Heartbeats at most 10/s (the tester's limit); an election timeout

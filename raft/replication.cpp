@@ -127,7 +127,7 @@ void Raft::maybeAdvanceCommit() {
 }
 // END SOLUTION
 
-// AppendEntries RPC handler. Receiver implementation (Figure 2):
+// The receiving side of AppendEntries (Figure 2, receiver implementation):
 //  1. Reply false if term < currentTerm (§5.1).
 //  2. Reply false if log doesn't contain an entry at prevLogIndex whose term
 //     matches prevLogTerm (§5.3) — with XTerm/XIndex/XLen for fast backup.

@@ -5,8 +5,7 @@
 
 namespace raft {
 
-// The service says it has created a snapshot that has all info up to and
-// including index. Raft now trims its log through that index, and keeps
+// The service has captured its state through index in snapshot. Raft now trims its log through that index, and keeps
 // the snapshot (persisted with the state) for followers that need it.
 void Raft::Snapshot(int index, labgob::Bytes snapshot) {
   // BEGIN SOLUTION 2D
@@ -66,7 +65,8 @@ void Raft::handleInstallSnapshotReply(int peer, const InstallSnapshotArgs& args,
 }
 // END SOLUTION
 
-// InstallSnapshot RPC handler. Receiver implementation (Figure 13, one chunk):
+// The receiving side of InstallSnapshot (Figure 13, receiver implementation,
+// the whole snapshot in one chunk):
 //  1. Reply immediately if term < currentTerm.
 //  5. Save snapshot file, discard any existing or partial snapshot with a
 //     smaller index.

@@ -39,7 +39,7 @@ struct ApplyMsg {
   labgob::Command Command;
   int CommandIndex = 0;
 
-  // For 2D:
+  // Part 2D, a snapshot sent by the leader:
   bool SnapshotValid = false;
   labgob::Bytes Snapshot;
   int SnapshotTerm = 0;
@@ -69,7 +69,7 @@ class Raft {
   // the command will be if it is ever committed. {-1, -1, false} (or any
   // index with isLeader false) when this peer is not the leader.
   virtual StartResult Start(labgob::Command command) = 0;
-  // The current term, and whether this peer believes it is the leader.
+  // The peer's current term, and whether it takes itself to be the leader.
   virtual State GetState() = 0;
   // The service has a snapshot of everything through index: Raft may drop
   // its log up to there. Called from the service's applier, between two
