@@ -7,8 +7,11 @@
 // on (the simulation thread, during a run); every other thread goes straight
 // to the real libc function.
 //
-// Boost.Fiber's own timed operations are caught elsewhere (SimAlgo::suspend_until)
-// and busy loops by the watchdog, both in runtime.cpp.
+// Boost.Fiber's own timed operations are caught elsewhere (SimAlgo::suspend_until,
+// in scheduler.cpp) and busy loops by the watchdog (in run.cpp).
+//
+// Also here: sim_where and sim_abort, the message and the stop that every
+// check of the backend shares.
 //
 // The real functions are found with dlsym(RTLD_NEXT): that is libc's, or the
 // sanitizer's interceptor in a sanitizer build. (glibc's versioned alias
@@ -24,6 +27,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "lab/sim/internal.hpp"
@@ -49,6 +54,20 @@ Fn next_symbol(const char* name) {
 }  // namespace
 
 void guard_enable(bool on) { tl_guard = on; }
+
+std::string sim_where() {
+  Sim* s = tl_sim;
+  if (s == nullptr) return "not in an activity";
+  FiberRec* r = s->current();
+  return "activity '" + (r ? r->name : std::string("(run)")) + "', virtual t=" + format_seconds(Duration(s->now()));
+}
+
+void sim_abort(const std::string& msg) {
+  guard_enable(false);
+  std::fprintf(stderr, "lab: %s\n", msg.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
 
 }  // namespace lab::detail
 

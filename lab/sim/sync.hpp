@@ -2,9 +2,9 @@
 //
 // Both are plain data touched only by the simulation's single OS thread, so
 // they need no atomics. A blocked activity is represented by a wait id (wid)
-// in a FIFO; the runtime (lab/sim/runtime.cpp) maps live wids to parked
-// fibers. A wid whose waiter already left (timed out, cancelled) is stale and
-// skipped, so a queue never holds a dangling pointer.
+// in a FIFO; the runtime's wait registry (Sim, lab/sim/internal.hpp) maps
+// live wids to parked fibers. A wid whose waiter already left (timed out,
+// cancelled) is stale and skipped, so a queue never holds a dangling pointer.
 #pragma once
 
 #include <cstddef>

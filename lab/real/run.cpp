@@ -1,0 +1,142 @@
+// lab::run over real threads: the root, the time limit and the Result; how a
+// run is cancelled (fail, shutdown, the end of the root) and reports what
+// stays alive; and the run's seeded random source and trace.
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "lab/common.hpp"
+#include "lab/lab.hpp"
+#include "lab/real/internal.hpp"
+
+namespace lab {
+namespace detail {
+
+std::string stamp(RunState& rs, const std::string& name) {
+  return "activity '" + name + "', t=" +
+         format_seconds(std::chrono::duration_cast<Duration>(Clock::now() - rs.start));
+}
+
+// Requires rs.m. Cancels every activity of the run but `except`, drops the
+// pending timers, and stops new activities from starting.
+void cancel_locked(RunState& rs, Activity* except) {
+  rs.stopping = true;
+  for (auto& [id, a] : rs.live)
+    if (a != except) a->stop.request_stop();
+  // Timers are touched only on the I/O thread; cancel them there.
+  if (!rs.timers.empty()) {
+    boost::asio::post(io(), [keep = rs.shared_from_this()] {
+      std::lock_guard lk(keep->m);
+      for (auto* t : keep->timers) t->cancel();
+    });
+  }
+  rs.cv.notify_all();
+}
+
+void record_failure_locked(RunState& rs, std::string msg, Outcome why) {
+  if (rs.outcome == Outcome::Passed) rs.outcome = why;
+  rs.failures.push_back(std::move(msg));
+  cancel_locked(rs, nullptr);
+}
+
+std::string live_report_locked(RunState& rs, const Activity* except) {
+  std::string s;
+  for (auto& [id, a] : rs.live) {
+    if (a == except) continue;
+    const char* op = a->blocked_in.load();
+    const char* label = a->label.load();
+    s += "\n    '" + a->name + "' (#" + std::to_string(id) + ") " +
+         (op ? std::string("blocked in ") + (label ? std::string(label) + " (" + op + ")" : std::string(op))
+             : std::string("running (not in a lab:: call)"));
+  }
+  return s;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+// --- the free functions ------------------------------------------------------------
+
+// Requires rs.m. Waits up to the grace period until only `self` (if any) is
+// left and no timer is pending; otherwise reports the rest as stuck.
+void join_locked(RunState& rs, std::unique_lock<std::mutex>& lk, Activity* self, std::uint64_t& stuck) {
+  const std::size_t keep = self ? 1 : 0;
+  if (rs.cv.wait_for(lk, rs.opt.grace, [&] { return rs.live.size() == keep && rs.timers.empty(); })) return;
+  stuck = rs.live.size() - keep;
+  rs.failures.push_back(std::to_string(stuck) + " activities ignored cancellation for " +
+                        format_seconds(rs.opt.grace) +
+                        " s (blocked outside lab::, or swallowed lab::Killed); abandoned:" +
+                        live_report_locked(rs, self));
+  if (rs.outcome == Outcome::Passed) rs.outcome = Outcome::Failed;
+}
+
+Result run(const Options& opts, std::function<void()> root) {
+  auto rs = std::make_shared<RunState>(opts);
+  std::unique_lock lk(rs->m);
+  spawn_locked(rs, opts.name, std::move(root), true);
+  auto limit = rs->start + opts.time_limit;
+  if (!rs->cv.wait_until(lk, limit, [&] { return rs->root_done || rs->outcome != Outcome::Passed; })) {
+    record_failure_locked(*rs,
+                          "time limit of " + format_seconds(opts.time_limit) +
+                              " s exceeded; activities still alive:" + live_report_locked(*rs),
+                          Outcome::TimeLimit);
+  }
+  cancel_locked(*rs, nullptr);
+  Result r;
+  join_locked(*rs, lk, nullptr, r.stuck);
+  r.outcome = rs->outcome;
+  r.failures = rs->failures;
+  r.seed = opts.seed;
+  r.elapsed = std::chrono::duration_cast<Duration>(Clock::now() - rs->start);
+  r.trace_hash = rs->trace_hash;
+  r.trace_lines = rs->trace_lines;
+  r.spawned = rs->next_id;
+  return r;
+}
+
+void shutdown() {
+  Activity& a = require_activity("lab::shutdown");
+  RunState& rs = *a.run;
+  std::unique_lock lk(rs.m);
+  cancel_locked(rs, &a);
+  std::uint64_t stuck = 0;
+  join_locked(rs, lk, &a, stuck);
+}
+
+void fail(std::string msg) {
+  Activity& a = require_activity("lab::fail");
+  {
+    std::lock_guard lk(a.run->m);
+    record_failure_locked(*a.run, msg + " (" + stamp(*a.run, a.name) + ")", Outcome::Failed);
+  }
+  throw Killed{};
+}
+
+std::uint64_t rand_u64() {
+  if (tl_act == nullptr) {
+    static std::mutex m;
+    static std::mt19937_64 g(std::random_device{}());
+    std::lock_guard lk(m);
+    return g();
+  }
+  RunState& rs = *tl_act->run;
+  std::lock_guard lk(rs.rng_mu);
+  return rs.rng();
+}
+
+void trace(std::string_view line) {
+  Activity& a = require_activity("lab::trace");
+  std::lock_guard lk(a.run->m);
+  a.run->trace_hash = fnv1a(a.run->trace_hash, line);
+  a.run->trace_hash = fnv1a(a.run->trace_hash, "\n");
+  ++a.run->trace_lines;
+}
+
+bool trace_enabled() { return false; }
+
+}  // namespace lab

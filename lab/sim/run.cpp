@@ -1,0 +1,135 @@
+// lab::run from the caller's side: it starts the simulation thread and
+// watches it (the watchdog); and the verbs that end or judge a run from inside
+// it (shutdown, fail), with its seeded random source and its trace.
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "lab/common.hpp"
+#include "lab/lab.hpp"
+#include "lab/sim/internal.hpp"
+
+namespace lab {
+namespace detail {
+
+// --- the watchdog ----------------------------------------------------------------
+
+std::chrono::milliseconds watchdog_limit() {
+  if (const char* s = std::getenv("LAB_WATCHDOG_MS"); s && *s) return std::chrono::milliseconds(std::atol(s));
+  return std::chrono::milliseconds(2000);
+}
+
+std::chrono::nanoseconds thread_cpu(clockid_t cid) {
+  timespec ts{};
+  clock_gettime(cid, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+// --- the free functions ------------------------------------------------------------
+
+Result run(const Options& opts, std::function<void()> root) {
+  if (tl_sim) sim_abort("lab::run called inside a running simulation");
+  auto sh = std::make_shared<RunShared>();
+  sh->sim = std::make_unique<Sim>(opts);
+  std::thread t([sh, root = std::move(root)]() mutable { sim_thread(sh, std::move(root)); });
+
+  // The watchdog: a run that makes no context switch for watchdog_limit() is
+  // stuck inside the OS or spinning; the thread cannot be recovered.
+  const auto limit = watchdog_limit();
+  clockid_t cid{};
+  bool have_cpu = pthread_getcpuclockid(t.native_handle(), &cid) == 0;
+  Probe& probe = sh->sim->probe;
+  std::uint64_t seen = probe.progress.load(std::memory_order_relaxed);
+  auto since = std::chrono::steady_clock::now();
+  auto cpu_since = have_cpu ? thread_cpu(cid) : std::chrono::nanoseconds{};
+  {
+    std::unique_lock lk(sh->m);
+    while (!sh->done) {
+      sh->cv.wait_for(lk, std::chrono::milliseconds(50));
+      if (sh->done) break;
+      auto wall = std::chrono::steady_clock::now();
+      std::uint64_t p = probe.progress.load(std::memory_order_relaxed);
+      if (p != seen) {
+        seen = p;
+        since = wall;
+        if (have_cpu) cpu_since = thread_cpu(cid);
+        continue;
+      }
+      if (wall - since < limit) continue;
+      double stalled = std::chrono::duration<double>(wall - since).count();
+      double cpu = have_cpu ? std::chrono::duration<double>(thread_cpu(cid) - cpu_since).count() : 0;
+      int share = static_cast<int>(100 * cpu / stalled + 0.5);
+      FiberRec* r = probe.current.load(std::memory_order_relaxed);
+      std::string who = r ? "'" + r->name + "' (#" + std::to_string(r->id) + ")" : std::string("(the runtime)");
+      std::string vt = format_seconds(Duration(probe.now_ns.load(std::memory_order_relaxed)));
+      char head[160];
+      std::snprintf(head, sizeof head, "WATCHDOG: the simulation made no progress for %.2f s; ", stalled);
+      std::string msg = std::string(head) + "activity " + who + " at virtual t=" + vt + " is " +
+                        (share < 20 ? "BLOCKED inside the OS (std::mutex, std::condition_variable, sleep, I/O?)"
+                                    : "SPINNING without blocking or yielding (a busy loop? wait on a lab:: "
+                                      "primitive or call lab::yield())") +
+                        ", CPU " + std::to_string(share) + " % during the stall";
+      sim_abort(msg);
+    }
+  }
+  Result r = std::move(sh->result);
+  if (r.stuck)
+    t.detach();
+  else
+    t.join();
+  return r;
+}
+
+void shutdown() {
+  // Never throws: ShutdownGuard calls it from a destructor, also while its
+  // activity unwinds after a cancellation.
+  Sim& s = sim_or_die("lab::shutdown");
+  FiberRec* me = s.current();
+  s.shut = true;
+  for (auto& [id, r] : s.live)
+    if (r.get() != me) r->killed = true;
+  for (auto& [id, r] : s.live)
+    if (r.get() != me && r->waiting && r->waiting->cancellable && r->waiting->wid)
+      s.wake(r->waiting->wid, Wake::Killed);
+  {
+    auto dropped = std::move(s.timers);  // the caller is running, so none of these is its own
+    s.timers.clear();
+  }
+  while (s.live.size() > (me ? 1u : 0u)) {
+    Waiter w(s, "shutdown", false);
+    s.shutdown_wid = w.wid;
+    w.park();
+  }
+  s.shutdown_wid = 0;
+}
+
+void fail(std::string msg) {
+  Sim& s = sim_or_die("lab::fail");
+  FiberRec* me = s.current();
+  s.record_failure(msg + " (" + s.stamp(me ? me->name : std::string()) + ")", Outcome::Failed);
+  throw Killed{};
+}
+
+std::uint64_t rand_u64() { return sim_or_die("lab::rand_u64").rng(); }
+
+void trace(std::string_view line) {
+  Sim& s = sim_or_die("lab::trace");
+  s.trace_hash = fnv1a(fnv1a(s.trace_hash, line), "\n");
+  ++s.trace_lines;
+}
+
+bool trace_enabled() { return true; }
+
+}  // namespace lab
