@@ -1,3 +1,4 @@
+// BEGIN SOLUTION 2B
 // raft/invariants.cpp — a debug check of what must hold whenever mu_ is
 // free, run by Raft::Lock each time the lock is let go (LogCabin's habit):
 //
@@ -15,7 +16,6 @@
 
 namespace raft {
 
-// BEGIN SOLUTION 2B
 std::string Raft::invariantError() {
   using std::to_string;
   std::string what;  // stays empty on the fast path: nothing is formatted unless a check fails
@@ -61,6 +61,6 @@ void Raft::Lock::wait_until(lab::CondVar& cv, lab::Duration deadline) {
   }
   cv.wait_until(rf_.mu_, deadline);
 }
-// END SOLUTION
 
 }  // namespace raft
+// END SOLUTION

@@ -1,3 +1,4 @@
+// BEGIN SOLUTION 2B
 // raft/log.hpp — the replicated log, indexed as the paper indexes it. Every
 // offset computation lives here, so the rest of the code speaks only in log
 // indexes:
@@ -29,7 +30,6 @@ namespace raft {
 
 class Log {
  public:
-  // BEGIN SOLUTION 2B
   int lastIncludedIndex() const { return base_; }
   int lastIncludedTerm() const { return baseTerm_; }
   int lastIndex() const { return base_ + static_cast<int>(entries_.size()); }
@@ -90,9 +90,6 @@ class Log {
   int base_ = 0;                   // lastIncludedIndex
   int baseTerm_ = 0;               // lastIncludedTerm
   std::vector<LogEntry> entries_;  // entries_[k] has index base_ + 1 + k
-  // ELSE
-  // // Your log: a std::vector<LogEntry> and, for 2D, where it starts.
-  // END SOLUTION
 };
 
 }  // namespace raft
@@ -100,3 +97,4 @@ class Log {
 // A plain value on disk: no per-archive class header, no object tracking.
 BOOST_CLASS_IMPLEMENTATION(raft::Log, boost::serialization::object_serializable)
 BOOST_CLASS_TRACKING(raft::Log, boost::serialization::track_never)
+// END SOLUTION

@@ -70,10 +70,10 @@ State Raft::GetState() {
 }
 
 // The service (a k/v server, or the tester) hands the leader a command to
-// replicate. A peer that is not the leader
-// says so and does nothing. The leader appends the command and returns at
-// once, before anything is replicated: the entry may still be lost if this
-// leader fails or is deposed before it commits. Safe to call on a killed peer.
+// replicate. A peer that is not the leader says so and does nothing. The
+// leader appends the command and returns at once, before anything is
+// replicated: the entry may still be lost if this leader fails or is deposed
+// before it commits. Safe to call on a killed peer.
 StartResult Raft::Start(labgob::Command command) {
   // BEGIN SOLUTION 2B
   Lock lk(*this);
@@ -148,10 +148,8 @@ void Raft::ticker() {
     }
   }
   // ELSE
-  // while (!killed()) {
-  //   // Time for an election?
-  //
-  //   // Then sleep 50-350 ms, a different span each time.
+  // while (killed() == false) {
+  //   // Time for an election? Then sleep 50-350 ms, a different span each time.
   //   lab::sleep_for(std::chrono::milliseconds(50 + lab::rand_intn(300)));
   // }
   // END SOLUTION

@@ -30,11 +30,13 @@
 #include "labgob/labgob.hpp"
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
-#include "raft/log.hpp"
 #include "raft/rpc.hpp"
 #include "raftapi/debug.hpp"
 #include "raftapi/raftapi.hpp"
 #include "raftapi/report.hpp"
+// BEGIN SOLUTION 2B
+#include "raft/log.hpp"
+// END SOLUTION
 
 namespace raft {
 
