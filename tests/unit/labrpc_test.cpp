@@ -140,7 +140,8 @@ BOOST_AUTO_TEST_CASE(TestTypes) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Does net.Enable(endname, false) really disconnect a client?
+// An end that is connected but not enabled must get no reply; once it is
+// enabled, the same server answers.
 BOOST_AUTO_TEST_CASE(TestDisconnect) {
   auto r = labtest::run([] {
     Fixture f("server99");
@@ -161,7 +162,7 @@ BOOST_AUTO_TEST_CASE(TestDisconnect) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Test net.GetCount().
+// GetCount(server) tallies every RPC the server received: 17 calls, 17 counted.
 BOOST_AUTO_TEST_CASE(TestCounts) {
   auto r = labtest::run([] {
     Fixture f(99);
@@ -241,7 +242,8 @@ BOOST_AUTO_TEST_CASE(TestConcurrentMany) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Test unreliable: some RPCs succeed, some do not.
+// With Reliable(false), many one-shot callers see a mix: some calls get through,
+// others are lost, never all and never none.
 BOOST_AUTO_TEST_CASE(TestUnreliable) {
   auto r = labtest::run([] {
     Fixture f(1000);
@@ -272,7 +274,8 @@ BOOST_AUTO_TEST_CASE(TestUnreliable) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Test concurrent RPCs from a single ClientEnd.
+// Many callers share one ClientEnd at once; each gets its own answer and the
+// server sees each call exactly once.
 BOOST_AUTO_TEST_CASE(TestConcurrentOne) {
   auto r = labtest::run([] {
     Fixture f(1000);
@@ -304,14 +307,14 @@ BOOST_AUTO_TEST_CASE(TestConcurrentOne) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Regression: an RPC that's delayed during Enabled=false should not delay
-// subsequent RPCs (e.g. after Enabled=true).
+// Guards against an old bug: calls stalled while their end was disabled must
+// not hold up the calls made after the end is switched back on.
 BOOST_AUTO_TEST_CASE(TestRegression1) {
   auto r = labtest::run([] {
     Fixture f(1000);
     auto e = f.rn->MakeEnd("c");
     f.rn->Connect("c", 1000);
-    // start some RPCs while the ClientEnd is disabled; they'll be delayed.
+    // Launch callers while the end is off: their RPCs stall before failing.
     f.rn->Enable("c", false);
     const int nrpcs = 20;
     lab::Chan<bool> ch;
@@ -321,14 +324,15 @@ BOOST_AUTO_TEST_CASE(TestRegression1) {
         bool ok = false;
         int arg = 100 + i;
         std::string reply;
-        // this call ought to return false.
+        // The end is disabled, so this call is expected to fail.
         e->Call("JunkServer.Handler2", arg, &reply);
         ok = true;
         ch.send(ok);
       });
     }
     lab::sleep_for(100ms);
-    // now enable the ClientEnd and check that an RPC completes quickly.
+    // Switch the end on: a fresh call must finish promptly, not queue behind
+    // the stalled ones.
     auto t0 = lab::now();
     f.rn->Enable("c", true);
     {
@@ -348,8 +352,8 @@ BOOST_AUTO_TEST_CASE(TestRegression1) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// If an RPC is stuck in a server, and the server is killed with
-// DeleteServer(), does the RPC get un-stuck?
+// A call blocked inside a handler (Handler3 sleeps 20s) must come back, as a
+// failure, once DeleteServer() removes its server.
 BOOST_AUTO_TEST_CASE(TestKilled) {
   auto r = labtest::run([] {
     Fixture f("server99");
