@@ -175,7 +175,7 @@ func main() {
 	fmt.Println("# gob (Go", runtime.Version(), ") -- encoding/gob as Go's labgob/labrpc use it")
 
 	fmt.Println()
-	fmt.Println("## calibration: values of golab-spec.md section 1.10")
+	fmt.Println("## calibration: the sizes gob is known to give (the Go lab's TestBytes cases)")
 	fmt.Printf("CAL int 0            %d\n", rpcBytes(0))
 	fmt.Printf("CAL int 99           %d\n", rpcBytes(99))
 	fmt.Printf("CAL int 2^62         %d\n", rpcBytes(1<<62))

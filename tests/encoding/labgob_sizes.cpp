@@ -120,7 +120,7 @@ BOOST_CLASS_TRACKING(LogCopy, boost::serialization::track_never)
 int main() {
   std::printf("# labgob -- our Boost.Serialization archives (labgob/archive.hpp)\n");
 
-  std::printf("\n## calibration: the values golab-spec.md section 1.10 gives for gob\n");
+  std::printf("\n## calibration: the sizes gob is known to give (the Go lab's TestBytes cases)\n");
   std::printf("CAL int 0            %zu\n", rpcBytes(0));
   std::printf("CAL int 99           %zu\n", rpcBytes(99));
   std::printf("CAL int 2^62         %zu   (Go int is 64-bit: int64_t)\n", rpcBytes(std::int64_t{1} << 62));

@@ -1,5 +1,5 @@
 // labrpc's own tests, ported from the Go lab's src/labrpc/test_test.go
-// (golab-spec §1.9) with the same setups, checks, bounds and messages; plus
+// with the same setups, checks, bounds and messages; plus
 // the bad-input cases Go ends the process on, which here fail the test.
 #include <boost/test/unit_test.hpp>
 
