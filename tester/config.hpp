@@ -51,45 +51,46 @@ class Config : public std::enable_shared_from_this<Config> {
 
   Config(int n, bool unreliable, bool snapshot);
 
+  // None of these may be called with mu_ held (Clang checks: make tsa).
   // Crash and restart (config.go's crash1, start1).
-  void crash1(int i);
-  void start1(int i, Applier applier);
+  void crash1(int i) LAB_EXCLUDES(mu_);
+  void start1(int i, Applier applier) LAB_EXCLUDES(mu_);
   // Network partitions and RPC statistics (config.go's connect, disconnect, ...).
-  void connect(int i);
-  void disconnect(int i);
-  void setunreliable(bool unrel);
-  void setlongreordering(bool longrel);
-  int rpcCount(int server);
-  int rpcTotal();
-  std::int64_t bytesTotal();
+  void connect(int i) LAB_EXCLUDES(mu_);
+  void disconnect(int i) LAB_EXCLUDES(mu_);
+  void setunreliable(bool unrel) LAB_EXCLUDES(mu_);
+  void setlongreordering(bool longrel) LAB_EXCLUDES(mu_);
+  int rpcCount(int server) LAB_EXCLUDES(mu_);
+  int rpcTotal() LAB_EXCLUDES(mu_);
+  std::int64_t bytesTotal() LAB_EXCLUDES(mu_);
   // Appliers (config.go's applier, applierSnap).
-  void applier(int i, ApplyCh applyCh);
-  void applierSnap(int i, ApplyCh applyCh);
+  void applier(int i, ApplyCh applyCh) LAB_EXCLUDES(mu_);
+  void applierSnap(int i, ApplyCh applyCh) LAB_EXCLUDES(mu_);
   // Queries (config.go's checkOneLeader ... one).
-  int checkOneLeader();
-  int checkTerms();
-  void checkNoLeader();
-  std::pair<int, Command> nCommitted(int index);
-  Command wait(int index, int n, int startTerm);
-  int one(Command cmd, int expectedServers, bool retry);
+  int checkOneLeader() LAB_EXCLUDES(mu_);
+  int checkTerms() LAB_EXCLUDES(mu_);
+  void checkNoLeader() LAB_EXCLUDES(mu_);
+  std::pair<int, Command> nCommitted(int index) LAB_EXCLUDES(mu_);
+  Command wait(int index, int n, int startTerm) LAB_EXCLUDES(mu_);
+  int one(Command cmd, int expectedServers, bool retry) LAB_EXCLUDES(mu_);
   // Timing and statistics (config.go's begin, end, cleanup, LogSize).
-  void begin(const std::string& description);
-  void end();
-  void cleanup();
+  void begin(const std::string& description) LAB_EXCLUDES(mu_);
+  void end() LAB_EXCLUDES(mu_);
+  void cleanup() LAB_EXCLUDES(mu_);
   bool checkFinished() const { return finished_.load(); }
-  int LogSize();
+  int LogSize() LAB_EXCLUDES(mu_);
 
   // What Go tests read directly: cfg.n, cfg.rafts[i], cfg.connected[i].
   const int n;
-  std::shared_ptr<raftapi::Raft> rafts(int i);
-  bool connected(int i);
+  std::shared_ptr<raftapi::Raft> rafts(int i) LAB_EXCLUDES(mu_);
+  bool connected(int i) LAB_EXCLUDES(mu_);
 
  private:
   std::pair<std::string, bool> checkLogs(int i, const raftapi::ApplyMsg& m) LAB_REQUIRES(mu_);
   std::string ingestSnap(int i, const labgob::Bytes& snapshot, int index) LAB_REQUIRES(mu_);
   void checkTimeout();
-  [[noreturn]] void applyFatal(const std::string& err);
-  std::string dumpCluster();
+  [[noreturn]] void applyFatal(const std::string& err) LAB_EXCLUDES(mu_);
+  std::string dumpCluster() LAB_EXCLUDES(mu_);
 
   lab::Mutex mu_;
   std::atomic<bool> finished_{false};
