@@ -1,0 +1,134 @@
+"""Running the lab's test binaries (Boost.Test) and reading what they print.
+
+scripts/lab-report, scripts/stress and scripts/grade import this module (from
+their own folder), so that the three agree on the build variants, on how one
+test or one part is run, and on what a line of a test's output means.
+
+    BACKENDS                    the variants: build/<backend>/raft_tests
+    BACKEND_ENV[backend]        the sanitizer options a variant runs with
+    command(binary, what)       argv running a test, a part (2A) or a Boost filter
+    selector(what)              the --run_test value for one of those
+    parse_list(text)            Suite/Test names from `--list_content` output
+    classify(line)              (kind, value): what one output line is
+    failure_lines(lines)        the failures' messages, in the test's words
+    passed(status, text)        whether a finished run passed
+"""
+import re
+
+BACKENDS = ["sim", "real", "tsan", "asan", "asan-sim"]
+
+# What `make tsan` and `make asan` set: stop at the first report, with stacks.
+BACKEND_ENV = {
+    "tsan": {"TSAN_OPTIONS": "halt_on_error=1 second_deadlock_stack=1"},
+    "asan": {"UBSAN_OPTIONS": "print_stacktrace=1 halt_on_error=1"},
+    "asan-sim": {"UBSAN_OPTIONS": "print_stacktrace=1 halt_on_error=1"},
+}
+
+
+def run_args(report="short"):
+    """Boost.Test options for a run whose output is read by these tools: one
+    line per test entered and left, no colour, and the closing report at the
+    given level (short: `*** No errors detected`; no: nothing)."""
+    return ["--log_level=test_suite", "--report_level=" + report, "--color_output=no"]
+
+
+def selector(what):
+    """The --run_test value for a part label (2A), a bare test name
+    (TestBackup2B, looked up in every suite) or anything Boost takes as it is."""
+    if re.fullmatch(r"\d[A-Z]", what):
+        return "@" + what
+    if re.fullmatch(r"Test\w*", what):
+        return "*/" + what
+    return what
+
+
+def command(binary, what=None, report="short"):
+    cmd = [binary] + run_args(report)
+    return cmd + ["--run_test=" + selector(what)] if what else cmd
+
+
+def parse_list(text):
+    """The tests in `<binary> --list_content` output, as Suite/Test paths
+    (leaves only: a name that prefixes another is a suite)."""
+    names, path = [], []
+    for line in text.splitlines():
+        m = re.match(r"^( *)(\w+)\*?\s*$", line)
+        if not m:
+            continue
+        depth = len(m.group(1)) // 4
+        path = path[:depth] + [m.group(2)]
+        names.append("/".join(path))
+    return [n for n in names if not any(o.startswith(n + "/") for o in names)]
+
+
+def short(test):
+    return test.rsplit("/", 1)[-1]
+
+
+# One line of output, in the order classify tries them.
+_START = re.compile(r'Entering test case "(\w+)"')
+_END = re.compile(r'Leaving test case "(\w+)"(?:; testing time: (\d+)(us|ms|s))?')
+_NOISE = re.compile(r'(Entering|Leaving) test (suite|module) |is skipped because|^Running \d+ test cases?\.\.\.'
+                    r'|^\*\*\* No errors')
+_ERROR = re.compile(r'(?:fatal )?error: in "[^"]*": (.*)')
+_ABORT = re.compile(r'(fatal )?error: in |^\*\*\*')
+_REPORT = re.compile(r'^Test module ')
+_UNIT = {"us": 1e6, "ms": 1e3, "s": 1.0}
+
+
+def classify(line):
+    """What one line (without its newline) is, as (kind, value):
+
+    start     a test begins; value: its name
+    end       a test ends; value: (name, seconds or None)
+    seed      `seed <n> (<backend> backend): LAB_SEED=<n> replays this run`; value: the line
+    timeline  `timeline: <path>` (tester/timeline.hpp); value: the line
+    trace     `trace <hash> (<n> lines)` (tests/support/run.hpp); value: the line
+    noise     Boost's framing: suites and module entered or left, skipped tests,
+              `Running N test cases...`, `*** No errors detected`
+    error     a failed check, `... error: in "<test>": <message>`; value: the message
+    abort     any other line Boost prints when a test fails (`*** ...`); value: the line
+    report    the closing report of --report_level=short (`Test module ...`)
+    text      anything else: the test's own output, a message's continuation lines
+    """
+    m = _START.search(line)
+    if m:
+        return "start", m.group(1)
+    m = _END.search(line)
+    if m:
+        secs = float(m.group(2)) / _UNIT[m.group(3)] if m.group(2) else None
+        return "end", (m.group(1), secs)
+    for kind, prefix in (("seed", "seed "), ("timeline", "timeline: "), ("trace", "trace ")):
+        if line.startswith(prefix):
+            return kind, line
+    if _NOISE.search(line):
+        return "noise", line
+    m = _ERROR.search(line)
+    if m:
+        return "error", m.group(1)
+    if _ABORT.search(line):
+        return "abort", line
+    if _REPORT.match(line):
+        return "report", line
+    return "text", line
+
+
+def failure_lines(lines, follow=5):
+    """The messages of the failed checks in lines, each with up to `follow`
+    continuation lines (the message text a check prints under its own line)."""
+    out = []
+    kinds = [classify(l) for l in lines]
+    for i, (kind, value) in enumerate(kinds):
+        if kind != "error":
+            continue
+        out.append(value)
+        for k, v in kinds[i + 1:i + 1 + follow]:
+            if k != "text" or not v.strip():
+                break
+            out.append(v.strip())
+    return out
+
+
+def passed(status, text):
+    """A run passed: it exited 0 and Boost said so."""
+    return status == 0 and re.search(r"No errors detected|has passed", text) is not None
