@@ -1,13 +1,5 @@
 // raft/replication.cpp — log replication (parts 2A heartbeats, 2B entries):
 // the AppendEntries RPC on both sides and the leader's commit rule.
-//
-// Sending policy, per follower: an append goes out at once when there is
-// something new (Start, a new commitIndex, a failed consistency check) and no
-// earlier append to that follower is still waiting for its reply; otherwise
-// the news waits (pending_) and goes with the next append. A heartbeat goes
-// out whenever kHeartbeat passed since the last append, even if others are
-// still in flight (a Call to an unreachable peer may take seconds). Each
-// append carries at most kMaxEntriesPerAppend entries from nextIndex on.
 #include <algorithm>
 
 #include "raft/quorum.hpp"
@@ -16,6 +8,13 @@
 namespace raft {
 
 // BEGIN SOLUTION 2A
+// Sending policy, per follower: an append goes out at once when there is
+// something new (Start, a new commitIndex, a failed consistency check) and no
+// earlier append to that follower is still waiting for its reply; otherwise
+// the news waits (pending_) and goes with the next append. A heartbeat goes
+// out whenever kHeartbeat passed since the last append, even if others are
+// still in flight (a Call to an unreachable peer may take seconds). Each
+// append carries at most kMaxEntriesPerAppend entries from nextIndex on.
 void Raft::maybeSendAppendEntries(int peer) {
   if (role_ != Role::Leader || inflight_[peer] > 0) return;
   if (pending_[peer] || nextIndex_[peer] <= log_.lastIndex()) sendAppendEntries(peer);
@@ -130,7 +129,8 @@ void Raft::maybeAdvanceCommit() {
 // The receiving side of AppendEntries (Figure 2, receiver implementation):
 //  1. Reply false if term < currentTerm (§5.1).
 //  2. Reply false if log doesn't contain an entry at prevLogIndex whose term
-//     matches prevLogTerm (§5.3) — with XTerm/XIndex/XLen for fast backup.
+//     matches prevLogTerm (§5.3) — saying where the logs part, so the leader
+//     can back up a whole term at a time.
 //  3. If an existing entry conflicts with a new one (same index but different
 //     terms), delete the existing entry and all that follow it (§5.3).
 //  4. Append any new entries not already in the log.

@@ -30,11 +30,12 @@ struct LogEntry {
   friend bool operator==(const LogEntry&, const LogEntry&) = default;
 };
 
-// RequestVote RPC (Figure 2), invoked by candidates to gather votes; with
-// PreVote set, by a follower whose election timer ran out, to learn whether
-// it could win an election before it disturbs anyone (dissertation §9.6).
+// RequestVote RPC (Figure 2), invoked by candidates to gather votes.
 struct RequestVoteArgs {
   // BEGIN SOLUTION 2A
+  // Also a pre-vote (PreVote set): a follower whose election timer ran out
+  // asks whether it could win an election before it disturbs anyone
+  // (dissertation §9.6).
   int Term = 0;          // candidate's term (pre-vote: the term it would stand in)
   int CandidateId = 0;   // candidate requesting vote
   int LastLogIndex = 0;  // index of candidate's last log entry (§5.4)
