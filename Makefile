@@ -4,7 +4,8 @@
 #                   in a student tree, only what make lab runs (see lab-build)
 #   make lab        run the Raft lab tests (2A-2D) with the Go-style report
 #                   (simulation by default; MODE=real for real threads and time;
-#                    PART=2B or TEST=TestBackup2B to narrow it)
+#                    PART=2B or TEST=TestBackup2B to narrow it;
+#                    IMPL=<name> for the Raft in tests/impls/<name>/)
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
@@ -55,7 +56,7 @@ tsan_FLAGS      := -O1 -g -fsanitize=thread -Wno-tsan  # Asio uses fences TSan d
 tsan_LAB        := $(LAB_REAL)
 asan_FLAGS      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan_LAB        := $(LAB_REAL)
-asan-sim_FLAGS  := $(asan_FLAGS) -DLAB_SIM --param=asan-stack=0 -DLAB_NO_ASAN_FIBERS # ASan fallback of spec/sim-runtime.md §4 (heap+leaks; no fiber switch annotations)
+asan-sim_FLAGS  := $(asan_FLAGS) -DLAB_SIM --param=asan-stack=0 -DLAB_NO_ASAN_FIBERS # ASan without stack instrumentation (heap+leaks; no fiber switch annotations)
 asan-sim_LAB    := $(LAB_SIM)
 asan-sim_LIBS   := $(sim_LIBS)
 
@@ -95,6 +96,20 @@ $(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(B
 -include $$(shell find $(BUILD)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
+# Other Raft implementations behind raftapi, one folder each under
+# tests/impls/<name>/: each links with the same tester and tests into
+# build/<variant>/impls/<name>/raft_tests. `make lab IMPL=<name>` runs one.
+IMPLS := $(notdir $(patsubst %/,%,$(wildcard tests/impls/*/)))
+IMPL_SRC := $(wildcard tests/impls/*/*.cpp)
+define impl_rules
+$(BUILD)/$(1)/impls/$(2)/raft_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFTAPI) $(wildcard tests/impls/$(2)/*.cpp) $(TESTER) $(RAFT_TESTS))
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+endef
+$(foreach v,$(VARIANTS),$(foreach i,$(IMPLS),$(eval $(call impl_rules,$(v),$(i)))))
+# The binary make lab and make stress run.
+LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
+
 # The failure timeline's page is linked into timeline.o (.incbin).
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tester/timeline.o: tester/timeline.html))
 
@@ -121,8 +136,8 @@ test: all
 	@[ ! -x scripts/test-tools ] || scripts/test-tools
 
 lab: deps
-	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/$(MODE)/raft_tests
-	@scripts/lab-report $(BUILD)/$(MODE)/raft_tests $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
+	@$(MAKE) --no-print-directory -j$(JOBS) $(LAB_BIN)
+	@scripts/lab-report $(LAB_BIN) $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
 
 # Figures, never assertions: the labrpc round trip in each backend (with a
 # bare hand-off as the baseline), then wall time of test suites, real vs sim.
@@ -146,7 +161,7 @@ asan: deps
 # including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a
 # second run checks only what changed. Part of make test.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
-           $(BENCH) tests/support/student_main.cpp
+           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC)
 TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
 TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
 build/tsa/sim/%.ok: %.cpp | deps
