@@ -21,13 +21,19 @@
 // peer when LongDelays is on, up to 2.2 s with LongReordering; replies may
 // arrive in any order. Each request runs its handler as its own activity,
 // on fresh argument and reply objects decoded from bytes. Never hold a lock
-// across Call.
+// across Call: a lab::Mutex held across it is reported (lab/lab.hpp).
+//
+// Call is a cancellation point, as every lab:: call that may block: in a
+// cancelled activity (the test has ended or failed) it throws lab::Killed,
+// before Cleanup() and after, so a loop that retries a failed Call ends
+// with the test.
 //
 // Names of ends and servers are ints or strings (Go's interface{} keys):
 // the int 99 and the string "99" are different names.
 //
 // Cleanup() ends the network: later calls fail at once, and the servers are
 // released (their handlers' receivers hold ends that point back here).
+// Cleanup() never throws lab::Killed: call it from destructors.
 //
 // Counts: GetTotalCount() counts every Call that reached the network
 // (dropped ones too); GetCount(server) counts the requests that reached that
@@ -48,9 +54,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
-#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -147,7 +153,7 @@ class ClientEnd {
   ClientEnd(Name name, std::shared_ptr<Network> net) : name_(std::move(name)), net_(std::move(net)) {}
 
   template <class Args, class Reply>
-  bool Call(const std::string& svcMeth, const Args& args, Reply* reply);
+  bool Call(const std::string& svcMeth, const Args& args, Reply* reply, lab::Where where = {});
 
   const Name& name() const { return name_; }
 
@@ -202,11 +208,15 @@ class Network : public std::enable_shared_from_this<Network> {
 
 std::shared_ptr<Network> MakeNetwork();
 
+// What reports call a Call in progress (one address: the reports compare it).
+inline constexpr char kCallWhat[] = "labrpc Call";
+
 // Decoding a reply that does not hold a Reply is fatal in Go; here it fails the test.
 [[noreturn]] void failDecodeReply(const std::string& why);
 
 template <class Args, class Reply>
-bool ClientEnd::Call(const std::string& svcMeth, const Args& args, Reply* reply) {
+bool ClientEnd::Call(const std::string& svcMeth, const Args& args, Reply* reply, lab::Where where) {
+  lab::checkpoint(kCallWhat, where);  // before the encoding: a cancelled retry loop costs nothing more
   ReplyMsg rep = net_->call(Request{name_, svcMeth, typeid(Args).name(), labgob::encode(args)});
   if (!rep.ok) return false;
   try {

@@ -96,6 +96,7 @@ const char* to_string(CallFate f) {
 }
 
 void Network::Cleanup() {
+  lab::CleanupScope cleanup;  // called from destructors, also in a cancelled activity
   done_ = true;
   // Later calls fail at once, so the servers are no longer reachable. Drop
   // them: a server's handlers hold their receiver (a Raft), which holds its
@@ -174,8 +175,10 @@ bool Network::isServerDead(const Name& endname, const Name& servername, const Se
 }
 
 ReplyMsg Network::call(Request request) {
-  // Go: the hand-off to the dispatcher fails at once after Cleanup.
+  // Go: the hand-off to the dispatcher fails at once after Cleanup. (A
+  // cancelled caller never gets here: lab::checkpoint threw lab::Killed.)
   if (done_) return {};
+  lab::BlockingLabel label(kCallWhat);
   // Shared with the handler activity, which may outlive this call.
   auto shared = std::make_shared<const Request>(std::move(request));
   const Request& req = *shared;

@@ -6,6 +6,7 @@
 
 #include <boost/serialization/vector.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -624,15 +625,41 @@ void Config::end() {
 // Go's cleanup(): kills every Raft and ends the network. Go also runs
 // checkTimeout() here; end() has done that for a passing test, and a failed
 // one has failed already.
+//
+// It runs in Cleanup's destructor, also while a failed test unwinds, so it
+// is cleanup code (lab::CleanupScope): nothing here may throw lab::Killed
+// out of the destructor. Each Kill() is the student's code, and may block
+// (wait for its activities, send on a channel): it runs through
+// lab::cancellable, so that when the run is being cancelled (the test has
+// failed) its first blocking call ends it, and the next Kill() and the
+// network's cleanup still run. In a passing test Kill() runs as in Go; one
+// that has not returned after kKillLimit fails the test (Go would hang).
+namespace {
+constexpr lab::Duration kKillLimit = 5s;  // how long cleanup() waits for one Kill()
+}  // namespace
+
 void Config::cleanup() {
+  lab::CleanupScope scope;
   finished_.store(true);
   std::vector<std::shared_ptr<raftapi::Raft>> rafts;
   {
     lab::MutexLock lk(mu_);
     rafts = rafts_;
   }
-  for (auto& rf : rafts)
-    if (rf) rf->Kill();
+  for (std::size_t i = 0; i < rafts.size(); i++) {
+    if (!rafts[i]) continue;
+    const std::string what = "Raft.Kill() of server " + std::to_string(i) + " (tester cleanup)";
+    auto returned = std::make_shared<std::atomic<bool>>(false);
+    lab::after(kKillLimit, [returned, what] {
+      if (!returned->load())
+        lab::fail(what + " has not returned within " + std::to_string(kKillLimit / 1s) +
+                  " s: Kill() must not wait for ever (for an activity that will not end, on a channel nobody "
+                  "reads)");
+    });
+    lab::BlockingLabel label(what.c_str());
+    lab::cancellable([&] { rafts[i]->Kill(); });
+    returned->store(true);
+  }
   net_->Cleanup();
 }
 

@@ -52,13 +52,37 @@ struct Activity {
   std::atomic<const char*> label{nullptr};       // set by lab::BlockingLabel
   std::function<void()> fn;  // what it runs; dropped before it stops counting as live
   bool root = false;
+  Where started_at = Where::none();  // where go() or after() was called; empty for the root
   CondVar sleep_cv;           // sleep_for waits here; nobody notifies it
   Mutex sleep_mu;
+
+  // Touched by its own thread only. Cancellation throws only while
+  // killed_objs == throw_at (see the sim backend's FiberRec).
+  int killed_objs = 0;
+  int throw_at = 0;
+  bool may_throw() const { return killed_objs == throw_at; }
+  HeldLocks held;  // the lab::Mutexes it holds
+
+  // For the time limit's report: lab:: calls so far, and the last one with a
+  // site (written by its own thread, read by the report's).
+  std::atomic<std::uint64_t> ops{0};
+  std::atomic<const char*> last_what{nullptr};
+  std::atomic<const char*> last_file{nullptr};
+  std::atomic<std::uint_least32_t> last_line{0};
+  void note_op(const char* what, const Where* where) {
+    ops.store(ops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (where && label.load(std::memory_order_relaxed) == nullptr) {
+      last_what.store(what, std::memory_order_relaxed);
+      last_file.store(where->file, std::memory_order_relaxed);
+      last_line.store(where->line, std::memory_order_relaxed);
+    }
+  }
 };
 
 struct RunState : std::enable_shared_from_this<RunState> {
-  explicit RunState(const Options& o) : opt(o), rng(o.seed), start(Clock::now()) {}
+  explicit RunState(const Options& o) : opt(o), record(o.seed), rng(o.seed), start(Clock::now()) {}
   const Options opt;
+  RunRecord record;  // what an abort of the process prints about this run
 
   std::mutex m;                  // guards everything below but rng
   std::condition_variable cv;    // run() waits here
@@ -108,20 +132,26 @@ boost::asio::io_context& io();
 // --- activities -----------------------------------------------------------------
 
 inline Activity& require_activity(const char* what) {
-  if (tl_act == nullptr) {
-    std::fprintf(stderr, "lab: %s called outside lab::run (no activity on this thread)\n", what);
-    std::abort();
-  }
+  if (tl_act == nullptr) abort_process(std::string(what) + " called outside lab::run (no activity on this thread)");
   return *tl_act;
 }
 
+// A cancellation point: throws Killed if the activity is cancelled, unless
+// it is in cleanup code (see lab.hpp).
 inline void throw_if_killed(Activity& a) {
-  if (a.stop.stop_requested()) throw Killed{};
+  if (a.stop.stop_requested() && a.may_throw()) throw Killed{};
+}
+
+// Reports a blocking call made while holding a lab::Mutex other than `except`.
+void check_held_slow(Activity& a, const Mutex* except, const char* what, const Where& where);
+inline void check_held(Activity& a, const Mutex* except, const char* what, const Where& where) {
+  if (a.held.empty() || a.held.only(except)) return;
+  check_held_slow(a, except, what, where);
 }
 
 // scheduler.cpp: requires rs->m. Starts fn as a new activity of the run.
-void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn,
-                  bool root);
+void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn, bool root,
+                  Where where = Where::none());
 
 // run.cpp: "activity 'x', t=1.000000", for failure messages.
 std::string stamp(RunState& rs, const std::string& name);

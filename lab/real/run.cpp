@@ -8,6 +8,8 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "lab/common.hpp"
 #include "lab/lab.hpp"
@@ -39,19 +41,45 @@ void cancel_locked(RunState& rs, Activity* except) {
 
 void record_failure_locked(RunState& rs, std::string msg, Outcome why) {
   if (rs.outcome == Outcome::Passed) rs.outcome = why;
+  rs.record.record(msg);
   rs.failures.push_back(std::move(msg));
   cancel_locked(rs, nullptr);
 }
 
 std::string live_report_locked(RunState& rs, const Activity* except) {
-  std::string s;
+  std::vector<ReportLine> lines;
   for (auto& [id, a] : rs.live) {
     if (a == except) continue;
     const char* op = a->blocked_in.load();
     const char* label = a->label.load();
-    s += "\n    '" + a->name + "' (#" + std::to_string(id) + ") " +
-         (op ? std::string("blocked in ") + (label ? std::string(label) + " (" + op + ")" : std::string(op))
-             : std::string("running (not in a lab:: call)"));
+    lines.push_back(
+        ReportLine{id, a->name,
+                   op ? std::string("blocked in ") + (label ? std::string(label) + " (" + op + ")" : std::string(op))
+                      : std::string("running (not in a lab:: call)")});
+  }
+  return group_report(lines);
+}
+
+std::string busiest_locked(RunState& rs) {
+  const Activity* top = nullptr;
+  std::uint64_t most = 0;
+  for (auto& [id, a] : rs.live) {
+    const std::uint64_t n = a->ops.load(std::memory_order_relaxed);
+    if (n > most) {
+      most = n;
+      top = a;
+    }
+  }
+  if (top == nullptr) return "";
+  std::string s = "\n  busiest: '" + top->name + "' (#" + std::to_string(top->id);
+  if (*top->started_at.file) s += ", started at " + site(top->started_at);
+  s += ") with " + std::to_string(most) + " lab:: calls";
+  const char* what = top->last_what.load(std::memory_order_relaxed);
+  const char* file = top->last_file.load(std::memory_order_relaxed);
+  if (what && file) {
+    std::string at = std::string(file) + ":" + std::to_string(top->last_line.load(std::memory_order_relaxed));
+    if (at.starts_with("./")) at = at.substr(2);
+    s += ", the last " + std::string(what) + (at.starts_with("lab/") ? std::string() : " at " + at);
   }
   return s;
 }
@@ -68,10 +96,14 @@ void join_locked(RunState& rs, std::unique_lock<std::mutex>& lk, Activity* self,
   const std::size_t keep = self ? 1 : 0;
   if (rs.cv.wait_for(lk, rs.opt.grace, [&] { return rs.live.size() == keep && rs.timers.empty(); })) return;
   stuck = rs.live.size() - keep;
-  rs.failures.push_back(std::to_string(stuck) + " activities ignored cancellation for " +
-                        format_seconds(rs.opt.grace) +
-                        " s (blocked outside lab::, or swallowed lab::Killed); abandoned:" +
-                        live_report_locked(rs, self));
+  std::string msg = std::to_string(stuck) +
+                    " activities did not end after the run was cancelled (a wait in cleanup code, such as a "
+                    "Kill() or a destructor, that nothing ends within the grace of " +
+                    format_seconds(rs.opt.grace) +
+                    " s; a wait outside lab::; a swallowed lab::Killed; or a loop that kept going); abandoned:" +
+                    live_report_locked(rs, self);
+  rs.record.record(msg);
+  rs.failures.push_back(std::move(msg));
   if (rs.outcome == Outcome::Passed) rs.outcome = Outcome::Failed;
 }
 
@@ -83,7 +115,7 @@ Result run(const Options& opts, std::function<void()> root) {
   if (!rs->cv.wait_until(lk, limit, [&] { return rs->root_done || rs->outcome != Outcome::Passed; })) {
     record_failure_locked(*rs,
                           "time limit of " + format_seconds(opts.time_limit) +
-                              " s exceeded; activities still alive:" + live_report_locked(*rs),
+                              " s exceeded; activities still alive:" + live_report_locked(*rs) + busiest_locked(*rs),
                           Outcome::TimeLimit);
   }
   cancel_locked(*rs, nullptr);
@@ -113,6 +145,12 @@ void fail(std::string msg) {
   {
     std::lock_guard lk(a.run->m);
     record_failure_locked(*a.run, msg + " (" + stamp(*a.run, a.name) + ")", Outcome::Failed);
+  }
+  if (!a.may_throw()) {
+    // In cleanup code a throw could leave a destructor and end the process:
+    // this thread waits for good instead, and the run reports it abandoned.
+    a.blocked_in.store("lab::fail in cleanup code (parked for good)");
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
   }
   throw Killed{};
 }

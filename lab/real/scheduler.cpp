@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "lab/common.hpp"
 #include "lab/lab.hpp"
@@ -118,10 +119,11 @@ boost::asio::io_context& io() {
 
 void run_activity(Activity* a);
 
-void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn,
-                  bool root) {
+void spawn_locked(const std::shared_ptr<RunState>& rs, std::string name, std::function<void()> fn, bool root,
+                  Where where) {
   auto* a = new Activity;  // owned by run_activity, which deletes it at the end
   a->name = std::move(name);
+  a->started_at = where;
   a->id = ++rs->next_id;
   a->run = rs;
   a->fn = std::move(fn);
@@ -146,7 +148,10 @@ void run_activity(Activity* a) {
       record_failure_locked(r, "uncaught non-standard exception (" + stamp(r, a->name) + ")", Outcome::Failed);
     }
   }
-  a->fn = nullptr;  // captured state dies while the activity still counts as live
+  // Captured state dies while the activity still counts as live, as cleanup
+  // code: a destructor there may wait, and never throws lab::Killed.
+  a->throw_at = -1;
+  a->fn = nullptr;
   tl_act = nullptr;
   const bool root = a->root;
   std::shared_ptr<RunState> keep = std::move(a->run);
@@ -163,52 +168,68 @@ using namespace detail;
 
 // --- the free functions that start activities or let time pass ----------------------
 
-void go(std::string name, std::function<void()> fn) {
+void go(std::string name, std::function<void()> fn, Where where) {
   Activity& a = require_activity("lab::go");
+  a.note_op("lab::go", &where);
+  throw_if_killed(a);
   std::lock_guard lk(a.run->m);
   if (a.run->stopping) return;  // the run is ending; the new activity would be cancelled at once
-  spawn_locked(a.run, std::move(name), std::move(fn), false);
+  spawn_locked(a.run, std::move(name), std::move(fn), false, where);
 }
 
-void go(std::function<void()> fn) {
-  Activity& a = require_activity("lab::go");
-  go("go#" + std::to_string(a.run->next_id + 1), std::move(fn));
+void go(std::function<void()> fn, Where where) {
+  // Named after the caller's line: no counter of the run is read here.
+  go("go@" + site(where), std::move(fn), where);
 }
 
-void after(Duration d, std::function<void()> fn) {
+void after(Duration d, std::function<void()> fn, Where where) {
   Activity& a = require_activity("lab::after");
+  a.note_op("lab::after", &where);
+  throw_if_killed(a);
   std::shared_ptr<RunState> rs = a.run;
   std::lock_guard lk(rs->m);
   if (rs->stopping) return;
   auto t = std::make_shared<boost::asio::steady_timer>(io(), std::chrono::duration_cast<Clock::duration>(d));
   rs->timers.insert(t.get());
   std::string name = "after#" + std::to_string(++rs->next_after);
-  t->async_wait([rs, t, name = std::move(name), fn = std::move(fn)](const boost::system::error_code& ec) mutable {
-    std::unique_lock lk(rs->m);
-    if (!ec && !rs->stopping) {
-      spawn_locked(rs, std::move(name), std::move(fn), false);
-    } else {
-      lk.unlock();
-      fn = nullptr;  // what it captured dies before the timer counts as gone
-      lk.lock();
-    }
-    rs->timers.erase(t.get());
-    if (rs->stopping && rs->timers.empty()) rs->cv.notify_all();  // wakes run() or shutdown()
-  });
+  t->async_wait(
+      [rs, t, name = std::move(name), fn = std::move(fn), where](const boost::system::error_code& ec) mutable {
+        std::unique_lock lk(rs->m);
+        if (!ec && !rs->stopping) {
+          spawn_locked(rs, std::move(name), std::move(fn), false, where);
+        } else {
+          lk.unlock();
+          fn = nullptr;  // what it captured dies before the timer counts as gone
+          lk.lock();
+        }
+        rs->timers.erase(t.get());
+        if (rs->stopping && rs->timers.empty()) rs->cv.notify_all();  // wakes run() or shutdown()
+      });
 }
 
-void sleep_for(Duration d) {
+void sleep_for(Duration d, Where where) {
   Activity* a = tl_act;
   if (a == nullptr) {
     std::this_thread::sleep_for(d);
     return;
   }
+  a->note_op("sleep_for", &where);
   throw_if_killed(*a);
+  if (d <= Duration::zero()) return;
+  check_held(*a, nullptr, "lab::sleep_for", where);
   {
+    // The wait below holds sleep_mu only: set the caller's mutexes aside,
+    // or it would report them a second time.
+    struct SetAside {
+      Activity& a;
+      HeldLocks held;
+      explicit SetAside(Activity& act) : a(act), held(std::exchange(act.held, HeldLocks{})) {}
+      ~SetAside() { a.held = held; }
+    } aside(*a);
     Blocked b(*a, "sleep_for");
-    MutexLock lk(a->sleep_mu);
+    MutexLock lk(a->sleep_mu, where);
     const Duration deadline = now() + d;
-    while (a->sleep_cv.wait_until(a->sleep_mu, deadline)) {
+    while (a->sleep_cv.wait_until(a->sleep_mu, deadline, where)) {
     }
   }
   throw_if_killed(*a);
@@ -219,9 +240,22 @@ Duration now() {
   return std::chrono::duration_cast<Duration>(Clock::now() - start);
 }
 
-void yield() {
-  if (tl_act) throw_if_killed(*tl_act);
+void yield(Where where) {
+  if (tl_act) {
+    tl_act->note_op("yield", &where);
+    throw_if_killed(*tl_act);
+  }
   std::this_thread::yield();
+}
+
+void checkpoint(const char* what, Where where) {
+  Activity& a = require_activity("lab::checkpoint");
+  a.note_op(what, nullptr);
+  a.last_what.store(what, std::memory_order_relaxed);  // the caller's own site, even under a label
+  a.last_file.store(where.file, std::memory_order_relaxed);
+  a.last_line.store(where.line, std::memory_order_relaxed);
+  throw_if_killed(a);
+  check_held(a, nullptr, what, where);
 }
 
 std::string activity_name() { return tl_act ? tl_act->name : std::string(); }

@@ -16,20 +16,26 @@ Activity* current_activity();
 
 // A non-recursive mutex. Locking it twice from one activity, or unlocking it
 // from an activity that does not hold it, fails the run with a message.
+// lock() is not a cancellation point: the holder lets go soon enough.
 class LAB_CAPABILITY("mutex") Mutex {
  public:
   Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock() LAB_ACQUIRE();
+  void lock(Where where = {}) LAB_ACQUIRE();
   void unlock() LAB_RELEASE();
-  bool try_lock() LAB_TRY_ACQUIRE(true);
+  bool try_lock(Where where = {}) LAB_TRY_ACQUIRE(true);
+
+  // Where its holder locked it, for reports; read it only while holding it.
+  const Where& locked_at() const { return locked_at_; }
 
  private:
   friend class CondVar;
+  void took(const Where& where);  // the caller now owns it
   std::mutex m_;
   std::atomic<const void*> owner_{nullptr};
+  Where locked_at_ = Where::none();  // written and read by the holder only
 };
 
 // Condition variable over a lab::Mutex. Waits may wake spuriously (use the
@@ -41,27 +47,27 @@ class CondVar {
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  void wait(Mutex& mu) LAB_REQUIRES(mu);
+  void wait(Mutex& mu, Where where = {}) LAB_REQUIRES(mu);
   // Returns false if the deadline has passed.
-  bool wait_until(Mutex& mu, Duration deadline) LAB_REQUIRES(mu);
-  bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
+  bool wait_until(Mutex& mu, Duration deadline, Where where = {}) LAB_REQUIRES(mu);
+  bool wait_for(Mutex& mu, Duration d, Where where = {}) LAB_REQUIRES(mu) { return wait_until(mu, now() + d, where); }
 
   template <class Pred>
-  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
-    while (!pred()) wait(mu);
+  void wait(Mutex& mu, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
+    while (!pred()) wait(mu, where);
   }
   // Returns pred() as it was when the wait ended. (The predicate reads state
   // guarded by the caller's mutex under another name, which Clang cannot
   // match to `mu`; callers are still checked to hold it.)
   template <class Pred>
-  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred())
-      if (!wait_until(mu, deadline)) return pred();
+      if (!wait_until(mu, deadline, where)) return pred();
     return true;
   }
   template <class Pred>
-  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
-    return wait_until(mu, now() + d, std::move(pred));
+  bool wait_for(Mutex& mu, Duration d, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
+    return wait_until(mu, now() + d, std::move(pred), where);
   }
 
   void notify_one() { notify(false); }
@@ -72,7 +78,7 @@ class CondVar {
   // seq_ moved past the value it read while holding the caller's mutex, so
   // no notify is lost. A waiter spins briefly before it blocks: a hand-off
   // between two running threads then costs no futex round trip.
-  bool block(Mutex& mu, const std::chrono::steady_clock::time_point* deadline) LAB_REQUIRES(mu);
+  bool block(Mutex& mu, const std::chrono::steady_clock::time_point* deadline, const Where& where) LAB_REQUIRES(mu);
   void notify(bool all);
   std::mutex im_;
   std::condition_variable cv_;

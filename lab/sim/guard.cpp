@@ -11,7 +11,8 @@
 // in scheduler.cpp) and busy loops by the watchdog (in run.cpp).
 //
 // Also here: sim_where and sim_abort, the message and the stop that every
-// check of the backend shares.
+// check of the backend shares (the stop prints, before it aborts, the seed
+// and the recorded failures of every run in progress: lab/common.hpp).
 //
 // The real functions are found with dlsym(RTLD_NEXT): that is libc's, or the
 // sanitizer's interceptor in a sanitizer build. (glibc's versioned alias
@@ -64,9 +65,7 @@ std::string sim_where() {
 
 void sim_abort(const std::string& msg) {
   guard_enable(false);
-  std::fprintf(stderr, "lab: %s\n", msg.c_str());
-  std::fflush(stderr);
-  std::abort();
+  abort_process(msg);
 }
 
 }  // namespace lab::detail

@@ -55,7 +55,8 @@ void guard_enable(bool on);
 // thread; safe to call from inside a libc interposer.
 std::string sim_where();
 
-// guard.cpp: prints "lab: <msg>" to stderr and aborts the process.
+// guard.cpp: prints "lab: <msg>" to stderr, then the seed and the recorded
+// failures of every run in progress, and aborts the process.
 [[noreturn]] void sim_abort(const std::string& msg);
 
 constexpr std::size_t kStackSize = 256 * 1024;
@@ -99,9 +100,30 @@ struct FiberRec {
   std::string name;
   std::uint64_t id = 0;
   bool killed = false;          // cancelled: blocking lab:: calls throw Killed
+  bool abandoned = false;       // parked for good (see Sim::park_forever)
   const char* op = nullptr;     // the lab:: call it is blocked in, for reports
   const char* label = nullptr;  // set by lab::BlockingLabel
   Waiter* waiting = nullptr;    // set while parked in a lab:: wait
+  Where started_at = Where::none();  // where go() or after() was called; empty for the root
+
+  // Cancellation throws only while killed_objs == throw_at: not while a
+  // lab::Killed of this activity is alive (unwinding, or in a handler), nor
+  // in a CleanupScope (throw_at -1); lab::cancellable sets it to the count
+  // at its entry.
+  int killed_objs = 0;
+  int throw_at = 0;
+  bool may_throw() const { return killed_objs == throw_at; }
+
+  // What it did, for the livelock report: context switches into it, lab::
+  // calls, the last call. (Counted since it started: a looping activity
+  // makes millions in the seconds the watchdog waits, normal ones a few.)
+  std::uint64_t switches = 0;
+  std::uint64_t ops = 0;
+  const char* last_what = nullptr;
+  Where last_at = Where::none();  // valid when last_what came with a site
+  bool last_has_site = false;
+
+  HeldLocks held;  // the lab::Mutexes it holds
 };
 
 enum class Wake : unsigned char { None, Notified, Timeout, Killed };
@@ -118,6 +140,7 @@ struct TimerEntry {
   std::uint64_t wid = 0;       // wakes this wait, or (0) ...
   std::string name;            // ... starts fn as activity `name`
   std::function<void()> fn;
+  Where where = Where::none();  // where after() was called
 };
 
 class SimAlgo;
@@ -146,17 +169,24 @@ struct Waiter {
   TimerKey timer{};
 };
 
-// Shared with the watchdog thread: written by the simulation thread only.
+// Shared with the watchdog thread: written by the simulation thread only,
+// but for frozen_request and frozen_ms, which the watchdog writes.
 struct Probe {
-  std::atomic<std::uint64_t> progress{0};   // bumped at every context switch
+  std::atomic<std::uint64_t> progress{0};   // bumped at every context switch and lab:: call
   std::atomic<FiberRec*> current{nullptr};  // the running activity
   std::atomic<std::int64_t> now_ns{0};      // the virtual clock
+  // The watchdog saw virtual time frozen while the run kept going: 1 asks
+  // the simulation thread to fail the run as a livelock, 2 to park whoever
+  // still loops (see Sim::on_frozen; it stays 2 from then on).
+  std::atomic<int> frozen_request{0};
+  std::atomic<std::int64_t> frozen_ms{0};  // how long time had stood still, for the message
 };
 
 struct Sim {
-  explicit Sim(const Options& o) : opt(o), rng(o.seed), sched_state(o.seed ^ 0x5851f42d4c957f2dull) {}
+  explicit Sim(const Options& o) : opt(o), record(o.seed), rng(o.seed), sched_state(o.seed ^ 0x5851f42d4c957f2dull) {}
 
   const Options opt;
+  RunRecord record;  // what an abort of the process prints about this run
   SimAlgo* algo = nullptr;
   Probe probe;
 
@@ -173,6 +203,7 @@ struct Sim {
   std::vector<std::uint32_t> free_slots;
 
   bool stopping = false;
+  std::int64_t stop_ns = 0;          // when stop() ran: cleanup waits may last opt.grace beyond
   bool shut = false;                 // lab::shutdown() ran: later go()/after() never run
   std::uint64_t shutdown_wid = 0;    // the activity waiting in lab::shutdown()
   Outcome outcome = Outcome::Passed;
@@ -254,41 +285,82 @@ struct Sim {
     return "activity '" + name + "', t=" + format_seconds(Duration(now()));
   }
 
-  std::string live_report() const {
-    std::string s;
-    for (const auto& [id, r] : live) {
-      s += "\n    '" + r->name + "' (#" + std::to_string(id) + ") ";
-      if (r->op && r->label)
-        s += std::string("blocked in ") + r->label + " (" + r->op + ")";
-      else if (r->op)
-        s += std::string("blocked in ") + r->op;
-      else if (r.get() == current())
-        s += "running (not in a lab:: call)";
-      else
-        s += "blocked outside lab:: (a raw Boost.Fiber wait?)";
+  // One line per live activity, identical ones grouped (common.hpp).
+  std::string live_report() const;
+
+  // Drops the pending after() timers; waits' own timers stay (a cleanup
+  // wait's deadline still ends it). Their state dies when the result does.
+  std::vector<TimerEntry> drop_after_timers() {
+    std::vector<TimerEntry> dropped;
+    for (auto it = timers.begin(); it != timers.end();) {
+      if (it->second.wid == 0) {
+        dropped.push_back(std::move(it->second));
+        it = timers.erase(it);
+      } else {
+        ++it;
+      }
     }
-    return s;
+    return dropped;
   }
 
   // Cancels every activity and drops the pending after() timers.
   void stop() {
     if (stopping) return;
     stopping = true;
+    stop_ns = now();
     for (auto& [id, r] : live) r->killed = true;
     for (auto& [id, r] : live)
       if (r->waiting && r->waiting->cancellable && r->waiting->wid) wake(r->waiting->wid, Wake::Killed);
-    auto dropped = std::move(timers);  // only after() entries remain; their state dies here
-    timers.clear();
+    auto dropped = drop_after_timers();  // their state dies here
     wake_main();
   }
 
   void record_failure(std::string msg, Outcome why) {
     if (outcome == Outcome::Passed) outcome = why;
+    record.record(msg);
     failures.push_back(std::move(msg));
     stop();
   }
 
-  void spawn(std::string name, std::function<void()> fn, bool root);
+  // Every lab:: call of an activity passes here (me may be null: the
+  // runtime's own contexts). It feeds the watchdog's progress counter and
+  // the livelock report, and acts on the watchdog's requests. `where`: the
+  // caller's site, if the call has one; a call made under a BlockingLabel
+  // reports the label instead.
+  void note_op(FiberRec* me, const char* what, const Where* where) {
+    probe.progress.store(probe.progress.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (me) {
+      ++me->ops;
+      if (me->label == nullptr) {
+        me->last_what = what;
+        me->last_has_site = where != nullptr;
+        if (where) me->last_at = *where;
+      } else if (me->last_what != me->label) {
+        me->last_what = me->label;
+        me->last_has_site = false;
+      }
+    }
+    if (probe.frozen_request.load(std::memory_order_relaxed) != 0) on_frozen(me);
+  }
+  // Throws Killed if the calling activity is cancelled and may throw.
+  static void cancellation_point(FiberRec* me) {
+    if (me && me->killed && me->may_throw()) throw Killed{};
+  }
+  // Reports a blocking call made while holding a lab::Mutex other than
+  // `except` (the one a CondVar wait releases).
+  void check_held(FiberRec* me, const Mutex* except, const char* what, const Where& where) {
+    if (me == nullptr || me->held.empty() || me->held.only(except)) return;
+    check_held_slow(me, except, what, where);
+  }
+  void check_held_slow(FiberRec* me, const Mutex* except, const char* what, const Where& where);
+
+  void on_frozen(FiberRec* me);  // run.cpp
+  std::string livelock_report(std::int64_t frozen_ms) const;
+  // Parks the calling activity for good: nothing wakes it; when nothing
+  // else can run, the run ends and reports it as abandoned.
+  void park_forever(FiberRec* me, const char* why);
+
+  void spawn(std::string name, std::function<void()> fn, bool root, Where where = Where::none());
   void body(FiberRec* r, std::function<void()>& fn, bool root);
   void on_idle(std::chrono::steady_clock::time_point tp);
   Result main_loop(std::function<void()> root);

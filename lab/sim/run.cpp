@@ -22,10 +22,15 @@ namespace detail {
 
 // --- the watchdog ----------------------------------------------------------------
 
-std::chrono::milliseconds watchdog_limit() {
-  if (const char* s = std::getenv("LAB_WATCHDOG_MS"); s && *s) return std::chrono::milliseconds(std::atol(s));
-  return std::chrono::milliseconds(2000);
+std::chrono::milliseconds env_ms(const char* name, long dflt) {
+  if (const char* s = std::getenv(name); s && *s) return std::chrono::milliseconds(std::atol(s));
+  return std::chrono::milliseconds(dflt);
 }
+
+// No context switch and no lab:: call for this long: stuck in the OS or spinning.
+std::chrono::milliseconds watchdog_limit() { return env_ms("LAB_WATCHDOG_MS", 2000); }
+// Virtual time still for this long while the run keeps going: a livelock.
+std::chrono::milliseconds frozen_limit() { return env_ms("LAB_FROZEN_MS", 5000); }
 
 std::chrono::nanoseconds thread_cpu(clockid_t cid) {
   timespec ts{};
@@ -45,14 +50,23 @@ Result run(const Options& opts, std::function<void()> root) {
   sh->sim = std::make_unique<Sim>(opts);
   std::thread t([sh, root = std::move(root)]() mutable { sim_thread(sh, std::move(root)); });
 
-  // The watchdog: a run that makes no context switch for watchdog_limit() is
-  // stuck inside the OS or spinning; the thread cannot be recovered.
+  // The watchdog. A run that makes no context switch and no lab:: call for
+  // watchdog_limit() is stuck inside the OS or spinning: the thread cannot be
+  // recovered, the process aborts. A run whose virtual clock stands still for
+  // frozen_limit() while it keeps going is a livelock: the simulation thread
+  // is asked to fail the run (Sim::on_frozen), then to park whoever still
+  // loops; if even that does not end the run, the process aborts.
   const auto limit = watchdog_limit();
+  const auto frozen = frozen_limit();
   clockid_t cid{};
   bool have_cpu = pthread_getcpuclockid(t.native_handle(), &cid) == 0;
   Probe& probe = sh->sim->probe;
   std::uint64_t seen = probe.progress.load(std::memory_order_relaxed);
+  std::int64_t vseen = probe.now_ns.load(std::memory_order_relaxed);
   auto since = std::chrono::steady_clock::now();
+  auto vsince = since;
+  int stage = 0;  // livelock: 1 the failure was asked for, 2 the parking
+  auto stage_at = since;
   auto cpu_since = have_cpu ? thread_cpu(cid) : std::chrono::nanoseconds{};
   {
     std::unique_lock lk(sh->m);
@@ -60,11 +74,38 @@ Result run(const Options& opts, std::function<void()> root) {
       sh->cv.wait_for(lk, std::chrono::milliseconds(50));
       if (sh->done) break;
       auto wall = std::chrono::steady_clock::now();
+      std::int64_t v = probe.now_ns.load(std::memory_order_relaxed);
+      if (v != vseen) {
+        vseen = v;
+        vsince = wall;
+        stage = 0;
+      }
       std::uint64_t p = probe.progress.load(std::memory_order_relaxed);
       if (p != seen) {
         seen = p;
         since = wall;
         if (have_cpu) cpu_since = thread_cpu(cid);
+        if (stage == 0 && wall - vsince >= frozen) {
+          probe.frozen_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(wall - vsince).count(),
+                                std::memory_order_relaxed);
+          probe.frozen_request.store(1, std::memory_order_relaxed);
+          stage = 1;
+          stage_at = wall;
+        } else if (stage == 1 && wall - stage_at >= limit) {
+          probe.frozen_request.store(2, std::memory_order_relaxed);
+          stage = 2;
+          stage_at = wall;
+        } else if (stage == 2 && wall - stage_at >= limit) {
+          FiberRec* r = probe.current.load(std::memory_order_relaxed);
+          abort_process(
+              "WATCHDOG: the simulation is in a livelock that survived its report: virtual time has stood "
+              "still at t=" +
+              format_seconds(Duration(v)) + " for " +
+              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wall - vsince).count()) +
+              " s while activities keep switching and calling lab::, and cancelling them did not end "
+              "the run; running: " +
+              (r ? "'" + r->name + "' (#" + std::to_string(r->id) + ")" : std::string("(the runtime)")));
+        }
         continue;
       }
       if (wall - since < limit) continue;
@@ -81,7 +122,7 @@ Result run(const Options& opts, std::function<void()> root) {
                                     : "SPINNING without blocking or yielding (a busy loop? wait on a lab:: "
                                       "primitive or call lab::yield())") +
                         ", CPU " + std::to_string(share) + " % during the stall";
-      sim_abort(msg);
+      abort_process(msg);
     }
   }
   Result r = std::move(sh->result);
@@ -91,6 +132,27 @@ Result run(const Options& opts, std::function<void()> root) {
     t.join();
   return r;
 }
+
+namespace detail {
+
+// On the simulation thread, at a lab:: call, when the watchdog asked (see
+// lab::run) or the run is parking loopers.
+void Sim::on_frozen(FiberRec* me) {
+  int req = probe.frozen_request.load(std::memory_order_relaxed);
+  if (req == 1) {
+    probe.frozen_request.store(0, std::memory_order_relaxed);  // (the watchdog writes 2 only later)
+    if (!stopping) {
+      record_failure(livelock_report(probe.frozen_ms.load(std::memory_order_relaxed)), Outcome::Livelock);
+      return;
+    }
+    // A livelock in cleanup code: park the loopers at once.
+    probe.frozen_request.store(req = 2, std::memory_order_relaxed);
+  }
+  if (req == 2 && me && me->killed && !me->abandoned)
+    park_forever(me, "lab:: calls in a loop that went on after the run was cancelled (a livelock)");
+}
+
+}  // namespace detail
 
 void shutdown() {
   // Never throws: ShutdownGuard calls it from a destructor, also while its
@@ -104,8 +166,9 @@ void shutdown() {
     if (r.get() != me && r->waiting && r->waiting->cancellable && r->waiting->wid)
       s.wake(r->waiting->wid, Wake::Killed);
   {
-    auto dropped = std::move(s.timers);  // the caller is running, so none of these is its own
-    s.timers.clear();
+    // The caller is running, so none of these is its own. Waits in others'
+    // cleanup code keep their deadlines.
+    auto dropped = s.drop_after_timers();
   }
   while (s.live.size() > (me ? 1u : 0u)) {
     Waiter w(s, "shutdown", false);
@@ -119,6 +182,8 @@ void fail(std::string msg) {
   Sim& s = sim_or_die("lab::fail");
   FiberRec* me = s.current();
   s.record_failure(msg + " (" + s.stamp(me ? me->name : std::string()) + ")", Outcome::Failed);
+  // In cleanup code a throw could leave a destructor and end the process.
+  if (me && !me->may_throw()) s.park_forever(me, "lab::fail in cleanup code");
   throw Killed{};
 }
 

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lab/common.hpp"
 #include "lab/lab.hpp"
@@ -96,9 +98,11 @@ class SimAlgo final : public bf::algo::algorithm {
     }
     if (sim_) {
       auto* p = static_cast<SimProps*>(next->get_properties());
+      FiberRec* r = p ? p->rec : nullptr;
       Probe& pr = sim_->probe;
-      pr.current.store(p ? p->rec : nullptr, std::memory_order_relaxed);
+      pr.current.store(r, std::memory_order_relaxed);
       pr.progress.store(pr.progress.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (r) ++r->switches;
     }
     return next;
   }
@@ -128,10 +132,11 @@ class SimAlgo final : public bf::algo::algorithm {
 
 // --- activities ---------------------------------------------------------------
 
-void Sim::spawn(std::string name, std::function<void()> fn, bool root) {
+void Sim::spawn(std::string name, std::function<void()> fn, bool root, Where where) {
   auto rec = std::make_unique<FiberRec>();
   rec->id = ++next_id;
   rec->name = std::move(name);
+  rec->started_at = where;
   FiberRec* r = rec.get();
   live.emplace(r->id, std::move(rec));
   spawning = r;
@@ -153,7 +158,13 @@ void Sim::body(FiberRec* r, std::function<void()>& fn, bool root) {
       record_failure("uncaught non-standard exception (" + stamp(r->name) + ")", Outcome::Failed);
     }
   }
-  fn = nullptr;  // captured state dies while the activity still counts as live
+  {
+    // Captured state dies while the activity still counts as live, as
+    // cleanup code: a destructor there may wait (join what it started), and
+    // never throws lab::Killed out of itself.
+    r->throw_at = -1;
+    fn = nullptr;
+  }
   if (root) stop();
   static_cast<SimProps*>(bf::context::active()->get_properties())->rec = nullptr;
   probe.current.store(nullptr, std::memory_order_relaxed);
@@ -161,6 +172,60 @@ void Sim::body(FiberRec* r, std::function<void()>& fn, bool root) {
   ++ended_unreleased;
   if (shutdown_wid) wake(shutdown_wid, Wake::Notified);  // it re-checks who is left
   if (live.empty()) wake_main();
+}
+
+// --- reports ---------------------------------------------------------------------
+
+std::string Sim::live_report() const {
+  std::vector<ReportLine> lines;
+  for (const auto& [id, r] : live) {
+    std::string state;
+    if (r->abandoned)
+      state = std::string("parked for good: ") + (r->op ? r->op : "?");
+    else if (r->op && r->label)
+      state = std::string("blocked in ") + r->label + " (" + r->op + ")";
+    else if (r->op)
+      state = std::string("blocked in ") + r->op;
+    else if (r.get() == current())
+      state = "running (not in a lab:: call)";
+    else
+      state = "blocked outside lab:: (a raw Boost.Fiber wait?)";
+    if (!r->abandoned && r->killed && r->waiting && !r->waiting->cancellable) state += " in cleanup code";
+    lines.push_back(ReportLine{id, r->name, std::move(state)});
+  }
+  return group_report(lines);
+}
+
+namespace {
+// "'S0 ticker' (#7, go at raft/raft.cpp:60): 412345 switches, 824690 lab:: calls, the last labrpc Call at raft/x.cpp:9"
+std::string busy_line(const FiberRec& r) {
+  std::string s = "'" + r.name + "' (#" + std::to_string(r.id);
+  if (*r.started_at.file && r.name != "go@" + site(r.started_at)) s += ", started at " + site(r.started_at);
+  s += "): " + std::to_string(r.switches) + " context switches, " + std::to_string(r.ops) + " lab:: calls";
+  if (r.last_what) {
+    s += ", the last " + std::string(r.last_what);
+    if (r.last_has_site && !inside_lab(r.last_at)) s += " at " + site(r.last_at);
+  }
+  return s;
+}
+}  // namespace
+
+std::string Sim::livelock_report(std::int64_t frozen_ms) const {
+  std::vector<const FiberRec*> busy;
+  for (const auto& [id, r] : live)
+    if (r->switches + r->ops > 0) busy.push_back(r.get());
+  std::stable_sort(busy.begin(), busy.end(),
+                   [](const FiberRec* a, const FiberRec* b) { return a->switches + a->ops > b->switches + b->ops; });
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1f", static_cast<double>(frozen_ms) / 1000);
+  std::string s = "livelock at t=" + format_seconds(Duration(now())) + ": virtual time stood still for " + secs +
+                  " s of wall time while activities kept running";
+  if (!busy.empty()) s += ", the busiest " + busy_line(*busy.front());
+  s += ". Nothing waits long enough for time to pass: a loop that retries labrpc Call, or polls a channel or a "
+       "flag, without lab::sleep_for? The busiest:";
+  for (std::size_t i = 0; i < busy.size() && i < 5; i++) s += "\n    " + busy_line(*busy[i]);
+  if (busy.empty()) s += " (none: the runtime itself?)";
+  return s;
 }
 
 // Called on the dispatcher when no fiber is ready: the only place the virtual
@@ -183,13 +248,33 @@ void Sim::on_idle(std::chrono::steady_clock::time_point tp) {
       algo->release_yielded();
       return;
     }
+    // Cleanup code waiting with a deadline (sleep_for, wait_until): its
+    // time passes, up to the grace after the cancellation.
+    while (!timers.empty() && timers.begin()->first.first <= stop_ns + opt.grace.count()) {
+      const std::int64_t t = timers.begin()->first.first;
+      probe.now_ns.store(std::max(t, now()), std::memory_order_relaxed);
+      bool any = false;
+      while (!timers.empty() && timers.begin()->first.first == t) {
+        auto nh = timers.extract(timers.begin());
+        if (std::uint64_t wid = nh.mapped().wid) {
+          if (Waiter* w = lookup(wid)) w->has_timer = false;
+          any |= wake(wid, Wake::Timeout);
+        }
+      }
+      if (any) return;
+    }
     if (!live.empty() && !gave_up) {  // nothing can run, yet some activities are alive
       gave_up = true;
       stuck = live.size();
-      failures.push_back(std::to_string(live.size()) +
-                         " activities ignored cancellation (blocked outside lab::, or swallowed "
-                         "lab::Killed); abandoned:" +
-                         live_report());
+      std::string msg = std::to_string(live.size()) +
+                        " activities did not end after the run was cancelled (a wait in cleanup code, such as "
+                        "a Kill() or a destructor, that nothing ends within the grace of " +
+                        format_seconds(opt.grace) +
+                        " s; a wait outside lab::; a swallowed lab::Killed; or a loop that kept going); "
+                        "abandoned:" +
+                        live_report();
+      record.record(msg);
+      failures.push_back(std::move(msg));
       if (outcome == Outcome::Passed) outcome = Outcome::Failed;
     }
     wake_main();
@@ -227,7 +312,7 @@ void Sim::on_idle(std::chrono::steady_clock::time_point tp) {
         if (Waiter* w = lookup(e.wid)) w->has_timer = false;
         any |= wake(e.wid, Wake::Timeout);
       } else {
-        spawn(std::move(e.name), std::move(e.fn), false);
+        spawn(std::move(e.name), std::move(e.fn), false, e.where);
         any = true;
       }
     }
@@ -290,30 +375,35 @@ using namespace detail;
 
 // --- the free functions that start activities or let time pass ----------------------
 
-void go(std::string name, std::function<void()> fn) {
+void go(std::string name, std::function<void()> fn, Where where) {
   Sim& s = sim_or_die("lab::go");
+  FiberRec* me = s.current();
+  s.note_op(me, "lab::go", &where);
+  Sim::cancellation_point(me);
   if (s.stopping || s.shut) return;  // the run is ending; the new activity would be cancelled at once
-  s.spawn(std::move(name), std::move(fn), false);
+  s.spawn(std::move(name), std::move(fn), false, where);
 }
 
-void go(std::function<void()> fn) {
-  Sim& s = sim_or_die("lab::go");
-  go("go#" + std::to_string(s.next_id + 1), std::move(fn));
-}
+void go(std::function<void()> fn, Where where) { go("go@" + site(where), std::move(fn), where); }
 
-void after(Duration d, std::function<void()> fn) {
+void after(Duration d, std::function<void()> fn, Where where) {
   Sim& s = sim_or_die("lab::after");
+  FiberRec* me = s.current();
+  s.note_op(me, "lab::after", &where);
+  Sim::cancellation_point(me);
   if (s.stopping || s.shut) return;
   std::int64_t at = s.now() + std::max<std::int64_t>(d.count(), 0) + kTimerLatencyNs;
   s.timers.emplace(TimerKey{at, ++s.timer_seq},
-                   TimerEntry{0, "after#" + std::to_string(++s.next_after), std::move(fn)});
+                   TimerEntry{0, "after#" + std::to_string(++s.next_after), std::move(fn), where});
 }
 
-void sleep_for(Duration d) {
+void sleep_for(Duration d, Where where) {
   Sim& s = sim_or_die("lab::sleep_for");
   FiberRec* me = s.current();
-  if (me && me->killed) throw Killed{};
+  s.note_op(me, "sleep_for", &where);
+  Sim::cancellation_point(me);
   if (d.count() <= 0) return;
+  s.check_held(me, nullptr, "lab::sleep_for", where);
   Waiter w(s, "sleep_for", true);
   w.set_timer(s.now() + d.count());
   w.park();
@@ -321,16 +411,30 @@ void sleep_for(Duration d) {
 
 Duration now() { return Duration(sim_or_die("lab::now").now()); }
 
-void yield() {
+void yield(Where where) {
   Sim& s = sim_or_die("lab::yield");
   FiberRec* me = s.current();
   if (me == nullptr) return;  // the runtime's own contexts do not yield
-  if (me->killed) throw Killed{};
+  s.note_op(me, "yield", &where);
+  Sim::cancellation_point(me);
   me->op = "yield";
   s.algo->yielding_ = bf::context::active();
   boost::this_fiber::yield();
   me->op = nullptr;
-  if (me->killed) throw Killed{};
+  Sim::cancellation_point(me);
+}
+
+void checkpoint(const char* what, Where where) {
+  Sim& s = sim_or_die("lab::checkpoint");
+  FiberRec* me = s.current();
+  s.note_op(me, what, &where);
+  if (me) {  // the caller's own site, even under a label
+    me->last_what = what;
+    me->last_at = where;
+    me->last_has_site = true;
+  }
+  Sim::cancellation_point(me);
+  s.check_held(me, nullptr, what, where);
 }
 
 std::string activity_name() {

@@ -38,21 +38,27 @@ class WaitQueue {
 
 // A non-recursive mutex. Locking it twice from one activity, or unlocking it
 // from an activity that does not hold it, fails the run with a message.
-// unlock() hands the mutex straight to the longest-waiting activity.
+// unlock() hands the mutex straight to the longest-waiting activity. lock()
+// throws lab::Killed in a cancelled activity only when it has to wait.
 class LAB_CAPABILITY("mutex") Mutex {
  public:
   Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock() LAB_ACQUIRE();
+  void lock(Where where = {}) LAB_ACQUIRE();
   void unlock() LAB_RELEASE();
-  bool try_lock() LAB_TRY_ACQUIRE(true);
+  bool try_lock(Where where = {}) LAB_TRY_ACQUIRE(true);
+
+  // Where its holder locked it, for reports (meaningless while it is free).
+  const Where& locked_at() const { return locked_at_; }
 
  private:
   friend class CondVar;
-  void relock_uncancellable();  // for CondVar: taken back even while cancelled
+  void relock_uncancellable(const Where& where);  // for CondVar: taken back even while cancelled
+  void took(const Where& where);                  // the caller now owns it
   const void* owner_ = nullptr;  // null: free
+  Where locked_at_ = Where::none();
   detail::WaitQueue waiters_;
 };
 
@@ -65,25 +71,25 @@ class CondVar {
   CondVar(const CondVar&) = delete;
   CondVar& operator=(const CondVar&) = delete;
 
-  void wait(Mutex& mu) LAB_REQUIRES(mu);
+  void wait(Mutex& mu, Where where = {}) LAB_REQUIRES(mu);
   // Returns false if the deadline has passed.
-  bool wait_until(Mutex& mu, Duration deadline) LAB_REQUIRES(mu);
-  bool wait_for(Mutex& mu, Duration d) LAB_REQUIRES(mu) { return wait_until(mu, now() + d); }
+  bool wait_until(Mutex& mu, Duration deadline, Where where = {}) LAB_REQUIRES(mu);
+  bool wait_for(Mutex& mu, Duration d, Where where = {}) LAB_REQUIRES(mu) { return wait_until(mu, now() + d, where); }
 
   template <class Pred>
-  void wait(Mutex& mu, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
-    while (!pred()) wait(mu);
+  void wait(Mutex& mu, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
+    while (!pred()) wait(mu, where);
   }
   // Returns pred() as it was when the wait ended.
   template <class Pred>
-  bool wait_until(Mutex& mu, Duration deadline, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
+  bool wait_until(Mutex& mu, Duration deadline, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
     while (!pred())
-      if (!wait_until(mu, deadline)) return pred();
+      if (!wait_until(mu, deadline, where)) return pred();
     return true;
   }
   template <class Pred>
-  bool wait_for(Mutex& mu, Duration d, Pred pred) LAB_REQUIRES(mu) LAB_NO_TSA {
-    return wait_until(mu, now() + d, std::move(pred));
+  bool wait_for(Mutex& mu, Duration d, Pred pred, Where where = {}) LAB_REQUIRES(mu) LAB_NO_TSA {
+    return wait_until(mu, now() + d, std::move(pred), where);
   }
 
   void notify_one() {
@@ -95,7 +101,7 @@ class CondVar {
 
  private:
   void notify_slow(bool all);
-  bool wait_impl(Mutex& mu, const Duration* deadline) LAB_REQUIRES(mu);
+  bool wait_impl(Mutex& mu, const Duration* deadline, const Where& where) LAB_REQUIRES(mu);
   detail::WaitQueue waiters_;
 };
 

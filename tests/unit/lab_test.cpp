@@ -403,7 +403,7 @@ BOOST_AUTO_TEST_CASE(run_activityIgnoringCancellation_isReportedAsStuck) {
       o);
   BOOST_CHECK(!r.ok());
   BOOST_CHECK_EQUAL(r.stuck, 1u);
-  BOOST_CHECK_MESSAGE(contains(r, "1 activities ignored cancellation"), r.summary());
+  BOOST_CHECK_MESSAGE(contains(r, "1 activities did not end after the run was cancelled"), r.summary());
   BOOST_CHECK_MESSAGE(contains(r, "'stubborn'"), r.summary());
   // Outside the run (real backend only): lets the abandoned thread end before the next test.
   std::this_thread::sleep_for(std::chrono::seconds(1));

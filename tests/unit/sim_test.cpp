@@ -306,6 +306,10 @@ BOOST_AUTO_TEST_CASE(guard_stdSleep_aborts) {
   BOOST_CHECK(c.aborted());
   BOOST_CHECK_MESSAGE(contains(c.err, "nanosleep (std::this_thread::sleep_for?)"), c.err);
   BOOST_CHECK_MESSAGE(contains(c.err, "activity 'sleeper', virtual t=0.005000"), c.err);
+  // Every abort names the run it ends, by its seed.
+  BOOST_CHECK_MESSAGE(contains(c.err, "lab: in progress: the run of seed 1 (sim backend; LAB_SEED=1 replays it)"),
+                      c.err);
+  BOOST_CHECK_MESSAGE(contains(c.err, "lab:   it had recorded no failure"), c.err);
 }
 
 BOOST_AUTO_TEST_CASE(guard_stdConditionVariableWaitFor_aborts) {
@@ -353,6 +357,28 @@ BOOST_AUTO_TEST_CASE(watchdog_busyLoop_abortsAsSpinning) {
   BOOST_CHECK_MESSAGE(contains(c.err, "SPINNING without blocking or yielding"), c.err);
   BOOST_CHECK_MESSAGE(contains(c.err, "activity 'spinner' (#2) at virtual t=0.002000"), c.err);
   BOOST_CHECK(std::chrono::steady_clock::now() - wall < 10s);
+}
+
+// A failure recorded before the process ends is printed, not lost: here an
+// activity that swallows lab::Killed then spins, which nothing can stop.
+BOOST_AUTO_TEST_CASE(watchdog_abortAfterAFailure_printsTheRecordedFailure) {
+  auto c = run_in_child([] {
+    lab::go("spinner", [] {
+      try {
+        lab::sleep_for(1h);
+      } catch (...) {  // wrong: swallows lab::Killed
+        volatile bool flag = false;
+        while (!flag) {
+        }
+      }
+    });
+    lab::sleep_for(3ms);
+    lab::fail("the real failure");
+  });
+  BOOST_CHECK(c.aborted());
+  BOOST_CHECK_MESSAGE(contains(c.err, "WATCHDOG"), c.err);
+  BOOST_CHECK_MESSAGE(contains(c.err, "lab:   failure it had recorded: the real failure (activity 'root', t=0.003000)"),
+                      c.err);
 }
 
 BOOST_AUTO_TEST_CASE(watchdog_blockedInOsWithoutGuards_abortsAsBlocked) {
