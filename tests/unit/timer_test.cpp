@@ -150,8 +150,9 @@ BOOST_AUTO_TEST_CASE(Timer_default_isStoppedUntilReset) {
   LAB_REQUIRE_PASSED(r);
 }
 
-// Ticks come every period, measured from the start (no drift); in sim at
-// exactly the period plus the runtime's 1 ns of timer latency.
+// Ticks come every period, measured from the start (no drift); in sim each
+// within a microsecond of its due time (the runtime's timer latency), however
+// many ticks came before.
 BOOST_AUTO_TEST_CASE(Ticker_ticks_everyPeriod) {
   auto r = labtest::run([] {
     const auto t0 = lab::now();
@@ -162,7 +163,7 @@ BOOST_AUTO_TEST_CASE(Ticker_ticks_everyPeriod) {
       const auto due = t0 + (k + 1) * 50ms;
       LAB_CHECK(at[k] >= due, "tick " << k << " at " << at[k].count() << " ns, before " << due.count());
       if (std::string(lab::backend()) == "sim")
-        LAB_CHECK(at[k] == due + 1ns, "tick " << k << " at " << at[k].count() << " ns, due " << due.count());
+        LAB_CHECK(at[k] - due < 1us, "tick " << k << " at " << at[k].count() << " ns, due " << due.count());
     }
     LAB_CHECK(lab::now() - t0 < 10s, "ten 50 ms ticks took " << (lab::now() - t0).count() << " ns");
   });
