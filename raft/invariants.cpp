@@ -12,6 +12,7 @@
 // Each check is O(1), so the reference runs it in every test.
 #include "raft/raft.hpp"
 
+#include <exception>
 #include <string>
 
 namespace raft {
@@ -39,27 +40,48 @@ std::string Raft::invariantError() {
          ") broke an invariant: " + what;
 }
 
-void Raft::Lock::unlock(bool check) {
-  const std::string err = check ? rf_.invariantError() : "";
+std::string Raft::Lock::checkAndRelease() {
+  std::string err = rf_.invariantError();
   held_ = false;
   rf_.mu_.unlock();
-  if (!err.empty()) lab::fail(err);
+  return err;
 }
 
-void Raft::Lock::wait(lab::CondVar& cv) {
-  if (const std::string err = rf_.invariantError(); !err.empty()) {
-    unlock(false);
-    lab::fail(err);
-  }
-  cv.wait(rf_.mu_);
+void Raft::Lock::unlock() {
+  if (const std::string err = checkAndRelease(); !err.empty()) lab::fail(err);
 }
 
-void Raft::Lock::wait_until(lab::CondVar& cv, lab::Duration deadline) {
+Raft::Lock::~Lock() noexcept(false) {
+  if (!held_) return;
+  const std::string err = checkAndRelease();
+  if (err.empty()) return;
+  try {
+    lab::fail(err);
+  } catch (const lab::Killed&) {
+    // The failure is recorded and the run cancelled. With an exception
+    // already on its way out (this destructor may run during unwinding; in
+    // sim, another fiber's may be in flight too), a second one would end the
+    // process: carry on instead, to this activity's next lab:: call, which
+    // throws.
+    if (std::uncaught_exceptions() > 0) return;
+    throw;
+  }
+}
+
+void Raft::Lock::wait(lab::CondVar& cv, lab::Where where) {
   if (const std::string err = rf_.invariantError(); !err.empty()) {
-    unlock(false);
+    checkAndRelease();
     lab::fail(err);
   }
-  cv.wait_until(rf_.mu_, deadline);
+  cv.wait(rf_.mu_, where);
+}
+
+void Raft::Lock::wait_until(lab::CondVar& cv, lab::Duration deadline, lab::Where where) {
+  if (const std::string err = rf_.invariantError(); !err.empty()) {
+    checkAndRelease();
+    lab::fail(err);
+  }
+  cv.wait_until(rf_.mu_, deadline, where);
 }
 
 }  // namespace raft

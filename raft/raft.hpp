@@ -139,9 +139,10 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
 
   // Every RPC to another peer goes through call(), which may block for
   // seconds: Clang's analysis (make tsa) rejects calling it with mu_ held.
+  // `where` defaults to the caller's line, which the runtime's reports name.
   template <class Args, class Reply>
-  bool call(int peer, const char* method, const Args& args, Reply* reply) LAB_EXCLUDES(mu_) {
-    return peers_[static_cast<std::size_t>(peer)]->Call(method, args, reply);
+  bool call(int peer, const char* method, const Args& args, Reply* reply, lab::Where where = {}) LAB_EXCLUDES(mu_) {
+    return peers_[static_cast<std::size_t>(peer)]->Call(method, args, reply, where);
   }
   // Likewise every send on applyCh_: the receiver may call Snapshot(), which takes mu_.
   void apply(ApplyMsg msg) LAB_EXCLUDES(mu_) { applyCh_->send(std::move(msg)); }
@@ -152,25 +153,24 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
   // section that made it, with the server, term and role in the message.
   class LAB_SCOPED_CAPABILITY Lock {
    public:
-    explicit Lock(Raft& rf) LAB_ACQUIRE(rf.mu_) : rf_(rf), unwinding_(std::uncaught_exceptions()) { rf_.mu_.lock(); }
-    // Throws (lab::fail) when the check fails; not while an exception is already on its way out.
-    ~Lock() noexcept(false) LAB_RELEASE() {
-      if (held_) unlock(std::uncaught_exceptions() == unwinding_);
-    }
-    void unlock(bool check = true) LAB_RELEASE() LAB_NO_TSA;
-    void lock() LAB_ACQUIRE() LAB_NO_TSA {
-      rf_.mu_.lock();
+    explicit Lock(Raft& rf, lab::Where where = {}) LAB_ACQUIRE(rf.mu_) : rf_(rf) { rf_.mu_.lock(where); }
+    // May end the activity (lab::fail) when the check fails.
+    ~Lock() noexcept(false) LAB_RELEASE() LAB_NO_TSA;
+    void unlock() LAB_RELEASE() LAB_NO_TSA;
+    void lock(lab::Where where = {}) LAB_ACQUIRE() LAB_NO_TSA {
+      rf_.mu_.lock(where);
       held_ = true;
     }
     // cv.wait with the lock's check before it lets go of mu_.
-    void wait(lab::CondVar& cv) LAB_NO_TSA;
-    void wait_until(lab::CondVar& cv, lab::Duration deadline) LAB_NO_TSA;
+    void wait(lab::CondVar& cv, lab::Where where = {}) LAB_NO_TSA;
+    void wait_until(lab::CondVar& cv, lab::Duration deadline, lab::Where where = {}) LAB_NO_TSA;
     Lock(const Lock&) = delete;
     Lock& operator=(const Lock&) = delete;
 
    private:
+    // Checks, releases mu_, and returns what broke ("" if nothing).
+    std::string checkAndRelease() LAB_NO_TSA;
     Raft& rf_;
-    const int unwinding_;
     bool held_ = true;
   };
   // What the checker last saw, to tell that nothing went backwards.

@@ -64,6 +64,26 @@ struct SnapshotData {
   }
 };
 
+
+constexpr lab::Duration kKillLimit = 5s;  // how long the tester waits for one Kill()
+
+// Calls rf.Kill(), named `what` in reports; one that has not returned after
+// kKillLimit fails the test, naming it.
+void boundedKill(raftapi::Raft& rf, const std::string& what) {
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  lab::after(kKillLimit, [returned, what] {
+    if (!returned->load())
+      lab::fail(what + " has not returned within " + std::to_string(kKillLimit / 1s) +
+                " s: Kill() must not wait for ever (for an activity that will not end, on a channel nobody "
+                "reads)");
+  });
+  struct Returned {
+    std::atomic<bool>& flag;
+    ~Returned() { flag.store(true); }
+  } mark{*returned};
+  lab::BlockingLabel label(what.c_str());
+  rf.Kill();
+}
 }  // namespace
 
 std::int64_t randInt() { return static_cast<std::int64_t>(lab::rand_u64() >> 1); }
@@ -136,7 +156,7 @@ void Config::crash1(int i) {
 
   if (auto rf = rafts_[static_cast<std::size_t>(i)]) {
     lk.unlock();
-    rf->Kill();
+    boundedKill(*rf, "Raft.Kill() of server " + std::to_string(i) + " (crash1)");
     tl_->crashed(i);
     lk.lock();
     rafts_[static_cast<std::size_t>(i)] = nullptr;
@@ -634,10 +654,6 @@ void Config::end() {
 // failed) its first blocking call ends it, and the next Kill() and the
 // network's cleanup still run. In a passing test Kill() runs as in Go; one
 // that has not returned after kKillLimit fails the test (Go would hang).
-namespace {
-constexpr lab::Duration kKillLimit = 5s;  // how long cleanup() waits for one Kill()
-}  // namespace
-
 void Config::cleanup() {
   lab::CleanupScope scope;
   finished_.store(true);
@@ -649,16 +665,7 @@ void Config::cleanup() {
   for (std::size_t i = 0; i < rafts.size(); i++) {
     if (!rafts[i]) continue;
     const std::string what = "Raft.Kill() of server " + std::to_string(i) + " (tester cleanup)";
-    auto returned = std::make_shared<std::atomic<bool>>(false);
-    lab::after(kKillLimit, [returned, what] {
-      if (!returned->load())
-        lab::fail(what + " has not returned within " + std::to_string(kKillLimit / 1s) +
-                  " s: Kill() must not wait for ever (for an activity that will not end, on a channel nobody "
-                  "reads)");
-    });
-    lab::BlockingLabel label(what.c_str());
-    lab::cancellable([&] { rafts[i]->Kill(); });
-    returned->store(true);
+    lab::cancellable([&] { boundedKill(*rafts[i], what); });
   }
   net_->Cleanup();
 }
