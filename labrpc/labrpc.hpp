@@ -118,9 +118,21 @@ class Server {
   labgob::Bytes dispatch(const Request& req);
 
  private:
+  friend class Network;
+  // A Call waiting for one of this server's handlers (network.cpp). While a
+  // call waits it is on the server's list, so that when the network deletes
+  // or replaces the server the call learns it at once, not at its next
+  // 100 ms check, which could fall just after a caller's own deadline.
+  struct Pending;
+  bool enlist(Pending* p);  // false if the server is already gone
+  void delist(Pending* p);
+  void gone();              // deleted or replaced: wakes every waiting call
+
   lab::Mutex mu_;
   std::map<std::string, std::shared_ptr<Service>> services_ LAB_GUARDED_BY(mu_);
   int count_ LAB_GUARDED_BY(mu_) = 0;
+  Pending* pending_ LAB_GUARDED_BY(mu_) = nullptr;  // head of a doubly linked list
+  bool gone_ LAB_GUARDED_BY(mu_) = false;
 };
 
 // What became of one Call (the Go lab's silent reasons for `false`).

@@ -137,13 +137,21 @@ std::shared_ptr<ClientEnd> Network::MakeEnd(const Name& endname) {
 }
 
 void Network::AddServer(const Name& servername, std::shared_ptr<Server> srv) {
-  lab::MutexLock lk(mu_);
-  servers_[servername] = std::move(srv);
+  std::shared_ptr<Server> old;
+  {
+    lab::MutexLock lk(mu_);
+    old = std::exchange(servers_[servername], std::move(srv));
+  }
+  if (old) old->gone();
 }
 
 void Network::DeleteServer(const Name& servername) {
-  lab::MutexLock lk(mu_);
-  servers_[servername] = nullptr;
+  std::shared_ptr<Server> old;
+  {
+    lab::MutexLock lk(mu_);
+    old = std::exchange(servers_[servername], nullptr);
+  }
+  if (old) old->gone();
 }
 
 void Network::Connect(const Name& endname, const Name& servername) {
@@ -196,15 +204,45 @@ ReplyMsg Network::call(Request request) {
   return rep;
 }
 
-namespace {
-// Where a handler activity leaves its result for the waiting caller.
-struct HandlerResult {
+// Where a handler activity leaves its result for the waiting caller; also
+// an entry of the server's list of waiting calls (prev, next: guarded by the
+// server's mu_, taken before this one's).
+struct Server::Pending {
   lab::Mutex mu;
   lab::CondVar cv;
   bool done LAB_GUARDED_BY(mu) = false;
+  bool gone LAB_GUARDED_BY(mu) = false;  // the server was deleted or replaced
   labgob::Bytes reply LAB_GUARDED_BY(mu);
+  Pending* prev = nullptr;
+  Pending* next = nullptr;
 };
-}  // namespace
+
+bool Server::enlist(Pending* p) {
+  lab::MutexLock lk(mu_);
+  if (gone_) return false;
+  p->next = pending_;
+  if (pending_) pending_->prev = p;
+  pending_ = p;
+  return true;
+}
+
+void Server::delist(Pending* p) {
+  lab::MutexLock lk(mu_);
+  if (gone_) return;  // gone() has let go of the whole list
+  (p->prev ? p->prev->next : pending_) = p->next;
+  if (p->next) p->next->prev = p->prev;
+}
+
+void Server::gone() {
+  lab::MutexLock lk(mu_);
+  gone_ = true;
+  for (Pending* p = std::exchange(pending_, nullptr); p != nullptr; p = p->next) {
+    lab::MutexLock plk(p->mu);
+    p->gone = true;
+    p->cv.notify_all();
+  }
+}
+
 
 ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallFate* fate) {
   const Request& req = *shared;
@@ -246,7 +284,7 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
   }
 
   // The handler runs as its own activity.
-  auto result = std::make_shared<HandlerResult>();
+  auto result = std::make_shared<Server::Pending>();
   lab::go(req.svcMeth, [server, result, shared] {
     labgob::Bytes reply = server->dispatch(*shared);
     lab::MutexLock lk(result->mu);
@@ -255,15 +293,24 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
     result->cv.notify_all();
   });
 
-  // Wait for it, checking every 100 ms whether the server died meanwhile.
-  // A handler that outlives the wait finishes on its own and its reply is
+  // Wait for it, checking every 100 ms whether the server died meanwhile (a
+  // deleted or replaced server wakes the wait at once: Server::gone). A
+  // handler that outlives the wait finishes on its own and its reply is
   // dropped with `result`.
-  bool done = false, dead = false;
+  struct Enlisted {  // on the server's list for the wait, off it however the wait ends
+    Server& server;
+    Server::Pending* pending;
+    const bool on = server.enlist(pending);
+    ~Enlisted() {
+      if (on) server.delist(pending);
+    }
+  } enlisted{*server, result.get()};
+  bool done = false, dead = !enlisted.on;
   labgob::Bytes reply;
-  {
+  if (!dead) {
     lab::MutexLock lk(result->mu);
     auto poll = lab::now() + 100ms;
-    while (!(done = result->done)) {
+    while (!(done = result->done) && !(dead = result->gone)) {
       if (result->cv.wait_until(result->mu, poll)) continue;  // woken before the poll is due
       lk.unlock();
       dead = isServerDead(req.endname, *servername, server.get());
