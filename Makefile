@@ -107,6 +107,17 @@ $(BUILD)/$(1)/impls/$(2)/raft_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 endef
 $(foreach v,$(VARIANTS),$(foreach i,$(IMPLS),$(eval $(call impl_rules,$(v),$(i)))))
+# The corpus of broken student Rafts (tests/corpus/<case>.cpp, one file each,
+# on the small base tests/corpus/base.hpp): each links with the tester and
+# tests into build/<variant>/corpus/<case>. scripts/test-corpus builds and
+# runs them (make corpus).
+CORPUS := $(basename $(notdir $(wildcard tests/corpus/*.cpp)))
+define corpus_rules
+$(BUILD)/$(1)/corpus/$(2): $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFTAPI) tests/corpus/$(2).cpp $(TESTER) $(RAFT_TESTS))
+	@mkdir -p $$(dir $$@)
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+endef
+$(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(c)))))
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
 
