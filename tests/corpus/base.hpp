@@ -21,7 +21,8 @@
 //   }
 //
 // Overridable: ticker() (the election timer loop), heartbeats() (a leader's
-// loop), applier(), Kill(), Start(), Snapshot(), sendAppend(peer).
+// loop), askVote(), sendAppend(peer), applier(), Kill(), Start(), Snapshot(),
+// startActivities().
 #pragma once
 
 #include <boost/serialization/vector.hpp>
@@ -217,7 +218,7 @@ class Peer : public raftapi::Raft, public std::enable_shared_from_this<Peer> {
     }
   }
 
-  void askVote(int p, RequestVoteArgs args, std::shared_ptr<int> votes) {
+  virtual void askVote(int p, RequestVoteArgs args, std::shared_ptr<int> votes) {
     RequestVoteReply reply;
     if (!peers_[p]->Call("Raft.RequestVote", args, &reply)) return;
     lab::MutexLock lk(mu_);

@@ -1,0 +1,39 @@
+// tests/corpus/std_mutex.cpp — a std::mutex instead of a lab::Mutex.
+//
+// The mistake: the vote count is guarded by a std::mutex, locked at the top
+// of askVote, so it is held across the RequestVote Call. In sim every
+// activity is a fiber on one thread: the second askVote of the candidate
+// blocks that thread on a std::mutex that only the first (suspended inside
+// its Call) can release, and the whole simulation would stop for good. The
+// sim backend's libc guard catches the contended lock. An uncontended
+// std::mutex (never held across a lab:: call) is not seen at run time in
+// either backend; scripts/check-rules (make lab) names it at build time.
+// In real time the askVotes queue up behind the lock and the test passes.
+//
+// xfail sim: the guard's message is lost (lab/sim/guard.cpp's sim_where throws
+//   std::bad_alloc inside pthread_mutex_lock; the process aborts with no "lab:" line)
+// expect sim TestInitialElection2A within 40s: pthread_mutex_lock on a mutex held elsewhere \(contended std::mutex\?\)
+// expect real TestInitialElection2A within 40s: \.\.\. Passed
+#include <mutex>
+
+#include "tests/corpus/base.hpp"
+
+struct StdMutexVotes : corpus::Peer {
+  using Peer::Peer;
+  std::mutex votesMu_;  // BUG: a std::mutex (use lab::Mutex)
+  int votes_ = 1;
+
+  void askVote(int p, corpus::RequestVoteArgs args, std::shared_ptr<int>) override {
+    std::lock_guard<std::mutex> g(votesMu_);
+    corpus::RequestVoteReply reply;
+    if (!peers_[p]->Call("Raft.RequestVote", args, &reply)) return;
+    lab::MutexLock lk(mu_);
+    if (reply.Term > currentTerm_) becomeFollower(reply.Term);
+    if (role_ != raftapi::Role::Candidate || currentTerm_ != args.Term || !reply.VoteGranted) return;
+    if (++votes_ * 2 > static_cast<int>(peers_.size())) becomeLeader();
+  }
+};
+
+raftapi::Server raftapi::MakeServer(Peers peers, int me, std::shared_ptr<persister::Persister> ps, ApplyCh ch) {
+  return corpus::serve<StdMutexVotes>(std::move(peers), me, std::move(ps), std::move(ch));
+}
