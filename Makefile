@@ -9,6 +9,7 @@
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
+#   make corpus     the broken student Rafts of tests/corpus/: each one's message (also in make test)
 #   make handout    cut the student tree into build/handout (or DIR=...); teachers only
 #   make tsan       the tests under ThreadSanitizer (real backend)
 #   make asan       the tests under AddressSanitizer + UBSan (both backends)
@@ -62,7 +63,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build
+.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build corpus check-rules
 # A bare `make` builds every binary in the reference tree. A student tree (cut
 # by scripts/handout, which is not handed out) has no scripts/handout: there it
 # builds only build/$(MODE)/raft_tests, the binary make lab runs, minutes sooner.
@@ -136,7 +137,7 @@ lab-build: deps compdb
 # Every test, in both backends; the determinism check (one seed, two
 # processes, the same trace); the failure timeline in headless Chromium; the
 # tools' own tests.
-test: all
+test: check-rules all
 	@$(MAKE) --no-print-directory tsa
 	@for b in $(BACKENDS); do \
 	  scripts/run-tests $(BUILD)/$$b || exit 1; \
@@ -145,10 +146,24 @@ test: all
 	@scripts/determinism-check $(BUILD)/sim/raft_tests '*/TestFigure8Unreliable2C' 1
 	@[ ! -x scripts/test-timeline ] || scripts/test-timeline $(BUILD)/sim/raft_tests $(BUILD)/real/raft_tests
 	@[ ! -x scripts/test-tools ] || scripts/test-tools
+	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 
-lab: deps
+lab: deps check-rules
 	@$(MAKE) --no-print-directory -j$(JOBS) $(LAB_BIN)
 	@scripts/lab-report $(LAB_BIN) $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
+
+# The lab's concurrency rules (std::thread, std::mutex, real sleeps,
+# thread_local ... in the student's files, as the manifest student-paths
+# lists them; in tests/impls/<IMPL>/ with IMPL=): warnings before the build,
+# never a failure, nothing printed when clean (scripts/check-rules).
+check-rules:
+	@[ ! -x scripts/check-rules ] || scripts/check-rules $(if $(IMPL),tests/impls/$(IMPL))
+
+# The corpus of broken student Rafts (tests/corpus/<case>.cpp): each built
+# into build/<backend>/corpus/<case>, its test run with a wall-time bound,
+# its message checked (scripts/test-corpus; CASES=... for some).
+corpus: deps
+	@scripts/test-corpus --build $(BUILD) -j$(JOBS) $(CASES)
 
 # Figures, never assertions: the labrpc round trip in each backend (with a
 # bare hand-off as the baseline), then wall time of test suites, real vs sim.

@@ -10,6 +10,7 @@
 // either backend; scripts/check-rules (make lab) names it at build time.
 // In real time the askVotes queue up behind the lock and the test passes.
 //
+// check-rules: std::mutex
 // xfail sim: the guard's message is lost (lab/sim/guard.cpp's sim_where throws
 //   std::bad_alloc inside pthread_mutex_lock; the process aborts with no "lab:" line)
 // expect sim TestInitialElection2A within 40s: pthread_mutex_lock on a mutex held elsewhere \(contended std::mutex\?\)

@@ -10,6 +10,7 @@
 // call, then the seed of the run in progress and the failures it had
 // recorded; Boost.Test reports the SIGABRT.
 //
+// check-rules: std::thread
 // expect sim TestInitialElection2A within 40s: lab:: primitive used outside a running simulation .*: lab::
 // expect real TestInitialElection2A within 40s: lab::go called outside lab::run
 #include <thread>
