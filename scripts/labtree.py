@@ -19,13 +19,14 @@ import subprocess
 MANIFEST = "student-paths"
 
 # Never handed out, never part of a grading build: the teachers' tools and
-# their tests, notes and CI; other Raft implementations (tests/impls/, whole
-# Rafts, working or not). README.md is left out because the handout writes
+# their tests, notes and CI; other Raft implementations (tests/impls/, and
+# the corpus of broken ones in tests/corpus/ with its runner: whole Rafts,
+# some close to working). README.md is left out because the handout writes
 # the student's own.
 TEACHER_ONLY = [
     "scripts/grade", "scripts/rubric.json", "scripts/handout", "scripts/labtree.py",
-    "scripts/test-tools", "scripts/test-timeline", "tests/tools/", "tests/encoding/",
-    "tests/impls/", "docs/", ".ci/", "README.md",
+    "scripts/test-tools", "scripts/test-timeline", "scripts/test-corpus", "tests/tools/", "tests/encoding/",
+    "tests/impls/", "tests/corpus/", "docs/", ".ci/", "README.md",
 ]
 
 # Build products and caches, wherever they are.
