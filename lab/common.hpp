@@ -49,15 +49,22 @@ class SpinLock {
 // record() is called with every failure the run records.
 class RunRecord {
  public:
-  explicit RunRecord(std::uint64_t seed);
+  RunRecord(std::uint64_t seed, std::string test);
   ~RunRecord();
+  // The run has returned (its record stays while stuck activities live on):
+  // no longer in progress for the abort and crash paths. Idempotent.
+  void end();
+  std::uint64_t seed() const { return seed_; }
+  const std::string& test() const { return test_; }
   RunRecord(const RunRecord&) = delete;
   RunRecord& operator=(const RunRecord&) = delete;
   void record(const std::string& failure);
 
  private:
   friend void print_runs();
+  friend void print_crash_runs();
   const std::uint64_t seed_;
+  const std::string test_;
   SpinLock mu_;
   std::vector<std::string> failures_;
 };
@@ -68,6 +75,44 @@ void print_runs();
 
 // Prints "lab: <msg>", then print_runs(), and aborts the process.
 [[noreturn]] void abort_process(const std::string& msg);
+
+// --- crashes (common.cpp) ---------------------------------------------------------
+//
+// A fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT), exit/_Exit/_exit/
+// quick_exit called while a run is in progress: the process cannot go on, so
+// it prints the story (what happened, the activity, its time, the test, the
+// seed, the failures already recorded, the activity's symbolized stack) to
+// stdout and stderr and ends with kCrashStatus. SIGINT prints the seed line
+// and the running test, then ends the process as SIGINT does.
+
+// The exit status of a process ended by a crash report.
+inline constexpr int kCrashStatus = 86;
+
+// Backend hook (guard.cpp in sim, scheduler.cpp in real): who runs on this
+// thread and its time, without locks; in sim it also turns the libc guards off.
+struct CrashWhere {
+  char who[200];  // "activity 'S1 ticker' (#7)"
+  char when[80];  // "virtual t=1.234567" or "t=1.234567 (real time)"; may be empty
+};
+void crash_where(CrashWhere& w);
+
+// Installs the handlers (each lab::run calls it: Boost.Test puts its own back
+// after each test case) and an alternate signal stack for the calling thread.
+void install_crash_handlers();
+// An alternate signal stack for the calling thread (a stack overflow is
+// reported too); once per thread.
+void thread_altstack();
+
+// print_runs' failures, to stdout and stderr, for the crash story.
+void print_crash_runs();
+// True between a run's start and its return.
+bool run_in_progress();
+// exit(status) and its kin, called during a run: the crash story, then the end.
+[[noreturn]] void exit_called(const char* fn, int status);
+
+// "std::out_of_range: vector::_M_range_check: ..." for the exception being
+// handled (call from a catch block).
+std::string current_exception_story();
 
 // The lab::Mutexes an activity holds, most recent last: a few in place,
 // without allocating (a lock and an unlock are on every RPC's path); beyond

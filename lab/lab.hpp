@@ -116,6 +116,7 @@ struct Options {
   std::uint64_t seed = 1;                      // decides every lab:: random choice
   Duration time_limit = std::chrono::seconds(120);
   std::string name = "root";                   // name of the root activity
+  std::string test;                            // the test it runs, for crash reports ("Suite/Test")
   // How long cancelled activities may take to end, waits in their cleanup
   // code included, before run() gives up and reports them as abandoned
   // (real time in real, virtual time in sim).

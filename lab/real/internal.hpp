@@ -80,7 +80,7 @@ struct Activity {
 };
 
 struct RunState : std::enable_shared_from_this<RunState> {
-  explicit RunState(const Options& o) : opt(o), record(o.seed), rng(o.seed), start(Clock::now()) {}
+  explicit RunState(const Options& o) : opt(o), record(o.seed, o.test), rng(o.seed), start(Clock::now()) {}
   const Options opt;
   RunRecord record;  // what an abort of the process prints about this run
 

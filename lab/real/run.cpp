@@ -108,6 +108,7 @@ void join_locked(RunState& rs, std::unique_lock<std::mutex>& lk, Activity* self,
 }
 
 Result run(const Options& opts, std::function<void()> root) {
+  install_crash_handlers();
   auto rs = std::make_shared<RunState>(opts);
   std::unique_lock lk(rs->m);
   spawn_locked(rs, opts.name, std::move(root), true);
@@ -128,6 +129,7 @@ Result run(const Options& opts, std::function<void()> root) {
   r.trace_hash = rs->trace_hash;
   r.trace_lines = rs->trace_lines;
   r.spawned = rs->next_id;
+  rs->record.end();
   return r;
 }
 

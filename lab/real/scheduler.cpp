@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -53,6 +55,7 @@ class Pool {
   static constexpr auto kBusy = std::chrono::microseconds(200);
 
   void work() {
+    thread_altstack();
     std::unique_lock lk(m_);
     for (;;) {
       if (q_.empty()) {
@@ -97,22 +100,50 @@ class Pool {
   std::atomic<Clock::rep> lastSubmit_{0};  // steady_clock ticks of the last submit
 };
 
+// The pool and the timer thread are made again in a forked child (which
+// has no threads but the one that forked): a test may run lab::run there.
+Pool* g_pool = nullptr;
+boost::asio::io_context* g_io = nullptr;
+
+boost::asio::io_context* new_io() {
+  auto* c = new boost::asio::io_context(1);
+  std::thread([c] {
+    auto guard = boost::asio::make_work_guard(*c);
+    c->run();
+  }).detach();
+  return c;
+}
+
+void after_fork_in_child() {
+  if (g_pool != nullptr) g_pool = new Pool;  // the old ones are leaked: their threads are gone
+  if (g_io != nullptr) g_io = new_io();
+}
+
+void once_per_process() {
+  static const bool done = [] {
+    pthread_atfork(nullptr, nullptr, after_fork_in_child);
+    return true;
+  }();
+  (void)done;
+}
+
 Pool& pool() {
-  static Pool* p = new Pool;
-  return *p;
+  static Pool* p = [] {
+    once_per_process();
+    return g_pool = new Pool;
+  }();
+  (void)p;
+  return *g_pool;
 }
 
 // --- the timer thread ---------------------------------------------------------
 boost::asio::io_context& io() {
   static boost::asio::io_context* ctx = [] {
-    auto* c = new boost::asio::io_context(1);
-    std::thread([c] {
-      auto guard = boost::asio::make_work_guard(*c);
-      c->run();
-    }).detach();
-    return c;
+    once_per_process();
+    return g_io = new_io();
   }();
-  return *ctx;
+  (void)ctx;
+  return *g_io;
 }
 
 // --- activities -----------------------------------------------------------------
@@ -139,13 +170,10 @@ void run_activity(Activity* a) {
     try {
       a->fn();
     } catch (const Killed&) {
-    } catch (const std::exception& e) {
-      std::lock_guard lk(r.m);
-      record_failure_locked(r, "uncaught exception: " + std::string(e.what()) + " (" + stamp(r, a->name) + ")",
-                            Outcome::Failed);
     } catch (...) {
+      std::string story = current_exception_story();
       std::lock_guard lk(r.m);
-      record_failure_locked(r, "uncaught non-standard exception (" + stamp(r, a->name) + ")", Outcome::Failed);
+      record_failure_locked(r, "uncaught exception " + story + " (" + stamp(r, a->name) + ")", Outcome::Failed);
     }
   }
   // Captured state dies while the activity still counts as live, as cleanup
@@ -256,6 +284,19 @@ void checkpoint(const char* what, Where where) {
   a.last_line.store(where.line, std::memory_order_relaxed);
   throw_if_killed(a);
   check_held(a, nullptr, what, where);
+}
+
+void detail::crash_where(CrashWhere& w) {
+  Activity* a = tl_act;
+  w.when[0] = 0;
+  if (a == nullptr) {
+    std::snprintf(w.who, sizeof w.who, "a thread outside the run's activities (the test's own thread, a timer)");
+    return;
+  }
+  std::snprintf(w.who, sizeof w.who, "activity '%s' (#%llu)", a->name.c_str(), static_cast<unsigned long long>(a->id));
+  if (a->run)
+    std::snprintf(w.when, sizeof w.when, "t=%.6f (real time since the run began)",
+                  std::chrono::duration<double>(Clock::now() - a->run->start).count());
 }
 
 std::string activity_name() { return tl_act ? tl_act->name : std::string(); }

@@ -63,6 +63,22 @@ std::string sim_where() {
   return "activity '" + (r ? r->name : std::string("(run)")) + "', virtual t=" + format_seconds(Duration(s->now()));
 }
 
+void crash_where(CrashWhere& w) {
+  tl_guard = false;
+  Sim* s = tl_sim;
+  w.when[0] = 0;
+  if (s == nullptr) {
+    std::snprintf(w.who, sizeof w.who, "a thread outside the simulation (the test's own thread or the watchdog)");
+    return;
+  }
+  FiberRec* r = s->current();
+  if (r != nullptr)
+    std::snprintf(w.who, sizeof w.who, "activity '%s' (#%llu)", r->name.c_str(), static_cast<unsigned long long>(r->id));
+  else
+    std::snprintf(w.who, sizeof w.who, "the simulation's scheduler (between activities)");
+  std::snprintf(w.when, sizeof w.when, "virtual t=%.6f", static_cast<double>(s->now()) / 1e9);
+}
+
 void sim_abort(const std::string& msg) {
   guard_enable(false);
   abort_process(msg);

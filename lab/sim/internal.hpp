@@ -183,7 +183,7 @@ struct Probe {
 };
 
 struct Sim {
-  explicit Sim(const Options& o) : opt(o), record(o.seed), rng(o.seed), sched_state(o.seed ^ 0x5851f42d4c957f2dull) {}
+  explicit Sim(const Options& o) : opt(o), record(o.seed, o.test), rng(o.seed), sched_state(o.seed ^ 0x5851f42d4c957f2dull) {}
 
   const Options opt;
   RunRecord record;  // what an abort of the process prints about this run

@@ -46,6 +46,7 @@ using namespace detail;
 
 Result run(const Options& opts, std::function<void()> root) {
   if (tl_sim) sim_abort("lab::run called inside a running simulation");
+  install_crash_handlers();
   auto sh = std::make_shared<RunShared>();
   sh->sim = std::make_unique<Sim>(opts);
   std::thread t([sh, root = std::move(root)]() mutable { sim_thread(sh, std::move(root)); });
@@ -125,6 +126,7 @@ Result run(const Options& opts, std::function<void()> root) {
       abort_process(msg);
     }
   }
+  sh->sim->record.end();
   Result r = std::move(sh->result);
   if (r.stuck)
     t.detach();

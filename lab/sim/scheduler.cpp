@@ -151,11 +151,9 @@ void Sim::body(FiberRec* r, std::function<void()>& fn, bool root) {
     try {
       fn();
     } catch (const Killed&) {
-    } catch (const std::exception& e) {
-      record_failure("uncaught exception: " + std::string(e.what()) + " (" + stamp(r->name) + ")",
-                     Outcome::Failed);
     } catch (...) {
-      record_failure("uncaught non-standard exception (" + stamp(r->name) + ")", Outcome::Failed);
+      record_failure("uncaught exception " + current_exception_story() + " (" + stamp(r->name) + ")",
+                     Outcome::Failed);
     }
   }
   {
@@ -348,6 +346,7 @@ Result Sim::main_loop(std::function<void()> root) {
 void sim_thread(const std::shared_ptr<RunShared>& sh, std::function<void()> root) {
   Sim& sim = *sh->sim;
   tl_sim = &sim;
+  thread_altstack();
   bf::use_scheduling_algorithm<SimAlgo>(&sim);
   if (std::getenv("LAB_NO_GUARD") == nullptr) guard_enable(true);
   Result r = sim.main_loop(std::move(root));

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 
 #include "lab/lab.hpp"
 
@@ -23,9 +24,15 @@ namespace labtest {
 // so any run can be replayed.
 inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
   opts.seed = lab::seed_from_env();
-  std::printf("seed %llu (%s backend): LAB_SEED=%llu replays this run\n",
-              static_cast<unsigned long long>(opts.seed), lab::backend(),
-              static_cast<unsigned long long>(opts.seed));
+  if (opts.test.empty() && boost::unit_test::framework::test_in_progress())
+    opts.test = boost::unit_test::framework::current_test_case().full_name();
+  const auto seed = static_cast<unsigned long long>(opts.seed);
+  // Only the simulation replays a run from its seed.
+  if (std::string_view(lab::backend()) == "sim")
+    std::printf("seed %llu (sim backend): LAB_SEED=%llu replays this run\n", seed, seed);
+  else
+    std::printf("seed %llu (%s backend): real time: the seed fixes random choices, not the schedule\n", seed,
+                lab::backend());
   std::fflush(stdout);
   lab::Result r = lab::run(opts, std::move(body));
   // scripts/determinism-check compares this line between runs of one seed.

@@ -343,7 +343,7 @@ BOOST_AUTO_TEST_CASE(run_uncaughtException_isReportedWithActivity) {
     lab::sleep_for(std::chrono::hours(1));
   });
   BOOST_CHECK(!r.ok());
-  BOOST_CHECK_MESSAGE(contains(r, "uncaught exception: boom (activity 'thrower'"), r.summary());
+  BOOST_CHECK_MESSAGE(contains(r, "uncaught exception std::runtime_error: boom (activity 'thrower'"), r.summary());
 }
 
 BOOST_AUTO_TEST_CASE(run_timeLimit_reportsWhoWaitsOnWhat) {
