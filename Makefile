@@ -174,14 +174,28 @@ bench: all
 	@scripts/bench-ratio $(BUILD) unit_tests labrpc_tests
 	@scripts/bench-ratio $(BUILD) raft_tests @2A $(if $(wildcard scripts/handout),,|| true)
 
+# PART=2B or TEST=TestBackup2B narrow them to those Raft tests, as in make lab
+# (raft_tests only, with make lab's report).
+SAN_SELECT = $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
 tsan: deps
+ifneq ($(TEST)$(PART),)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tsan/raft_tests
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/lab-report $(BUILD)/tsan/raft_tests $(SAN_SELECT)
+else
 	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,tsan)
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/run-tests $(BUILD)/tsan
+endif
 
 asan: deps
+ifneq ($(TEST)$(PART),)
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/asan/raft_tests $(BUILD)/asan-sim/raft_tests
+	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/lab-report $(BUILD)/asan/raft_tests $(SAN_SELECT)
+	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/lab-report $(BUILD)/asan-sim/raft_tests $(SAN_SELECT)
+else
 	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,asan) $(call bins,asan-sim)
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan
 	@UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" scripts/run-tests $(BUILD)/asan-sim
+endif
 
 # Clang's thread-safety analysis as errors (-fsyntax-only), over every source
 # including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a

@@ -12,6 +12,7 @@ test or one part is run, and on what a line of a test's output means.
     classify(line)              (kind, value): what one output line is
     failure_lines(lines)        the failures' messages, in the test's words
     passed(status, text)        whether a finished run passed
+    RpcWatch                    a warning when a test's RPC count is far above the Go handout's
 """
 import re
 
@@ -81,7 +82,7 @@ def classify(line):
 
     start     a test begins; value: its name
     end       a test ends; value: (name, seconds or None)
-    seed      `seed <n> (<backend> backend): LAB_SEED=<n> replays this run`; value: the line
+    seed      `seed <n> (<backend> backend): ...` (LAB_SEED=<n> replays this run, in sim); value: the line
     timeline  `timeline: <path>` (tester/timeline.hpp); value: the line
     trace     `trace <hash> (<n> lines)` (tests/support/run.hpp); value: the line
     noise     Boost's framing: suites and module entered or left, skipped tests,
@@ -132,3 +133,46 @@ def failure_lines(lines, follow=5):
 def passed(status, text):
     """A run passed: it exited 0 and Boost said so."""
     return status == 0 and re.search(r"No errors detected|has passed", text) is not None
+
+
+# The RPC counts of the Go handout's sample output (the third figure of each
+# `  ... Passed --` line), by test title; tests it does not list have none.
+HANDOUT_RPCS = {
+    "initial election": 58, "election after network failure": 118, "multiple elections": 624,
+    "basic agreement": 16, "RPC byte count": 48, "agreement after follower reconnects": 78,
+    "no agreement if too many followers disconnect": 172, "concurrent Start()s": 24,
+    "rejoin of partitioned leader": 152, "leader backs up quickly over incorrect follower logs": 2080,
+    "RPC counts aren't too high": 60, "basic persistence": 86, "more persistence": 952,
+    "partitioned leader and one follower crash, leader restarts": 34, "Figure 8": 580,
+    "unreliable agreement": 1044, "Figure 8 (unreliable)": 10700, "churn": 8864, "unreliable churn": 4220,
+    "snapshots basic": 176, "install snapshots (disconnect)": 878,
+    "install snapshots (disconnect+unreliable)": 1059, "install snapshots (crash)": 601,
+    "install snapshots (unreliable+crash)": 687, "crash and restart all servers": 268,
+}
+RPC_WARN_FACTOR = 10
+
+_TITLE = re.compile(r"^Test \(\d[A-Z]\): (.*?)(?: \.\.\.)?$")
+_PASSED = re.compile(r"^\s*\.\.\. Passed --\s+[\d.]+\s+\d+\s+(\d+)\s")
+
+
+class RpcWatch:
+    """Fed every output line; returns a warning line after a test's
+    `  ... Passed --` line whose RPC count is RPC_WARN_FACTOR times the Go
+    handout's figure for that test or more (a warning, never a failure)."""
+
+    def __init__(self):
+        self.title = None
+
+    def feed(self, line):
+        m = _TITLE.match(line)
+        if m:
+            self.title = m.group(1)
+            return None
+        m = _PASSED.match(line)
+        if not m or self.title not in HANDOUT_RPCS:
+            return None
+        rpcs, ref = int(m.group(1)), HANDOUT_RPCS[self.title]
+        if rpcs < RPC_WARN_FACTOR * ref:
+            return None
+        return ("  warning: %d RPCs, %.0f\u00d7 the Go handout's %d for \"%s\": a retry loop without a pause, "
+                "or heartbeats far more often than needed?" % (rpcs, rpcs / ref, ref, self.title))

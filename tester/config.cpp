@@ -404,8 +404,12 @@ std::string Config::dumpCluster() {
     lab::MutexLock lk(mu_);
     rafts = rafts_;
     conn = connected_;
-    applied = lastApplied_;
     for (const auto& l : logs_) highest.push_back(l.empty() ? 0 : l.rbegin()->first);
+    // The tester's last applied index: lastApplied_ is kept by the snapshot
+    // applier (2D) only; the plain one records each applied command in logs_
+    // and checks they come in order, so there the last is the highest.
+    for (std::size_t k = 0; k < lastApplied_.size(); k++)
+      applied.push_back(lastApplied_[k] != 0 ? lastApplied_[k] : highest[k]);
   }
   std::ostringstream os;
   os << "cluster at t=" << lab::time_string() << ":";

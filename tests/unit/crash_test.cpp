@@ -214,6 +214,12 @@ BOOST_AUTO_TEST_CASE(sigint_printsTheSeedAndTheRunningTest) {
   BOOST_CHECK_MESSAGE(WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGINT, c.status << "\n" << c.out);
   BOOST_CHECK_MESSAGE(contains(c.out, "lab: interrupted (SIGINT) during test crash_tests/sigint_printsTheSeedAndTheRunningTest; seed 7 ("),
                       c.out);
+  // Only the simulation replays a run from its seed; both lines say which.
+  const std::string seed_words = std::string(lab::backend()) == "sim"
+                                     ? "seed 7 (sim backend): LAB_SEED=7 replays this run"
+                                     : "seed 7 (real backend): real time: the seed fixes random choices, not the schedule";
+  BOOST_CHECK_MESSAGE(contains(c.out, "; " + seed_words), c.out);
+  BOOST_CHECK_MESSAGE(c.out.starts_with(seed_words + "\n"), c.out);
 }
 
 // An uncaught exception ends the test as failed (no crash): its type, what()
