@@ -15,8 +15,6 @@
 // passes without a word.
 //
 // check-rules: std::mutex
-// xfail: at 990a2f3 the guard's message is lost (lab/sim/guard.cpp's sim_where
-//   throws std::bad_alloc inside pthread_mutex_lock; no "lab:" line, a SIGABRT)
 // expect sim LAB_SEED=1 TestInitialElection2A within 40s: pthread_mutex_lock on a mutex held elsewhere \(contended std::mutex\?\)
 // expect sim LAB_SEED=15 TestInitialElection2A within 40s: \.\.\. Passed
 // expect real TestInitialElection2A within 40s: \.\.\. Passed
