@@ -180,10 +180,10 @@ SAN_SELECT = $(if $(TEST),--run_test=$(TEST),$(if $(PART),--run_test=@$(PART)))
 tsan: deps
 ifneq ($(TEST)$(PART),)
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/tsan/raft_tests
-	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/lab-report $(BUILD)/tsan/raft_tests $(SAN_SELECT)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0 die_after_fork=0" scripts/lab-report $(BUILD)/tsan/raft_tests $(SAN_SELECT)
 else
 	@$(MAKE) --no-print-directory -j$(JOBS) $(call bins,tsan)
-	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" scripts/run-tests $(BUILD)/tsan
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0 die_after_fork=0" scripts/run-tests $(BUILD)/tsan
 endif
 
 asan: deps

@@ -20,7 +20,7 @@ BACKENDS = ["sim", "real", "tsan", "asan", "asan-sim"]
 
 # What `make tsan` and `make asan` set: stop at the first report, with stacks.
 BACKEND_ENV = {
-    "tsan": {"TSAN_OPTIONS": "halt_on_error=1 second_deadlock_stack=1"},
+    "tsan": {"TSAN_OPTIONS": "halt_on_error=1 second_deadlock_stack=1 report_signal_unsafe=0 die_after_fork=0"},
     "asan": {"UBSAN_OPTIONS": "print_stacktrace=1 halt_on_error=1"},
     "asan-sim": {"UBSAN_OPTIONS": "print_stacktrace=1 halt_on_error=1"},
 }
