@@ -68,19 +68,21 @@ Raft::Lock::~Lock() noexcept(false) {
   }
 }
 
+void Raft::Lock::checkBeforeWait() {
+  const std::string err = rf_.invariantError();
+  if (err.empty()) return;
+  held_ = false;
+  rf_.mu_.unlock();
+  lab::fail(err);
+}
+
 void Raft::Lock::wait(lab::CondVar& cv, lab::Where where) {
-  if (const std::string err = rf_.invariantError(); !err.empty()) {
-    checkAndRelease();
-    lab::fail(err);
-  }
+  checkBeforeWait();
   cv.wait(rf_.mu_, where);
 }
 
 void Raft::Lock::wait_until(lab::CondVar& cv, lab::Duration deadline, lab::Where where) {
-  if (const std::string err = rf_.invariantError(); !err.empty()) {
-    checkAndRelease();
-    lab::fail(err);
-  }
+  checkBeforeWait();
   cv.wait_until(rf_.mu_, deadline, where);
 }
 

@@ -170,6 +170,8 @@ class Raft final : public raftapi::Raft, public std::enable_shared_from_this<Raf
    private:
     // Checks, releases mu_, and returns what broke ("" if nothing).
     std::string checkAndRelease() LAB_NO_TSA;
+    // The same check before a wait lets go of mu_; on a failure, releases and fails.
+    void checkBeforeWait() LAB_NO_TSA;
     Raft& rf_;
     bool held_ = true;
   };

@@ -14,6 +14,9 @@
 // about two runs of three); with LAB_SEED=15 they do not, and the test
 // passes without a word.
 //
+// The std::mutex here is the mistake on purpose: this file is a broken
+// student Raft kept as a test of what the lab reports, never code to copy.
+//
 // check-rules: std::mutex
 // expect sim LAB_SEED=1 TestInitialElection2A within 40s: pthread_mutex_lock on a mutex held elsewhere \(contended std::mutex\?\)
 // expect sim LAB_SEED=15 TestInitialElection2A within 40s: \.\.\. Passed

@@ -10,6 +10,9 @@
 // call, then the seed of the run in progress and the failures it had
 // recorded; Boost.Test reports the SIGABRT.
 //
+// The std::thread here is the mistake on purpose: this file is a broken
+// student Raft kept as a test of what the lab reports, never code to copy.
+//
 // check-rules: std::thread
 // expect sim TestInitialElection2A within 40s: lab:: primitive used outside a running simulation .*: lab::
 // expect real TestInitialElection2A within 40s: lab::go called outside lab::run
