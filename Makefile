@@ -41,7 +41,7 @@ RAFT       := $(filter-out %_test.cpp,$(wildcard raft/*.cpp))
 RAFT_UNIT  := $(wildcard raft/*_test.cpp)
 TESTER     := $(wildcard tester/*.cpp)
 UNIT       := $(wildcard tests/unit/*.cpp)
-RAFT_TESTS := $(wildcard tests/raft/*.cpp)
+RAFT_TESTS := $(wildcard tests/raft/*.cpp) tests/support/verdict.cpp
 BENCH      := $(wildcard tests/bench/*.cpp)
 
 BACKENDS   := real sim

@@ -11,10 +11,16 @@ test or one part is run, and on what a line of a test's output means.
     parse_list(text)            Suite/Test names from `--list_content` output
     classify(line)              (kind, value): what one output line is
     failure_lines(lines)        the failures' messages, in the test's words
-    passed(status, text)        whether a finished run passed
+    Verdict                     the verdict channel (tests/support/verdict.cpp): a run's
+                                pass or fail, which the test's output cannot forge
+    judge(status, verdict, t)   the one rule scripts/grade and scripts/stress decide by
     RpcWatch                    a warning when a test's RPC count is far above the Go handout's
 """
+import os
 import re
+import secrets
+import signal
+import tempfile
 
 BACKENDS = ["sim", "real", "tsan", "asan", "asan-sim"]
 
@@ -130,9 +136,99 @@ def failure_lines(lines, follow=5):
     return out
 
 
-def passed(status, text):
-    """A run passed: it exited 0 and Boost said so."""
-    return status == 0 and re.search(r"No errors detected|has passed", text) is not None
+class Verdict:
+    """The runner's side of the verdict channel of tests/support/verdict.cpp.
+
+        v = Verdict()                 before starting the binary
+        Popen(..., env=dict(env, **v.env()), pass_fds=v.fds())
+        v.started()                   after Popen: closes the parent's copies
+        ends = v.read()               after the run: {test: "passed" | "failed" | None (no end)}
+
+    A fresh key per run, handed over through a pipe (never the environment,
+    which /proc/<pid>/environ would show); lines without it are ignored and
+    counted in v.forged."""
+
+    MAX_BYTES = 1 << 20  # a test writes two lines; anything past this is not ours
+
+    def __init__(self):
+        self.key = secrets.token_hex(16)
+        fd, self.path = tempfile.mkstemp(prefix="lab-verdict-")
+        os.close(fd)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        self.key_r, w = os.pipe()
+        os.write(w, self.key.encode())
+        os.close(w)
+        self.forged = 0
+
+    def env(self):
+        return {"LAB_VERDICT_FD": str(self.fd), "LAB_VERDICT_KEY_FD": str(self.key_r)}
+
+    def fds(self):
+        return (self.fd, self.key_r)
+
+    def started(self):
+        for fd in (self.fd, self.key_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def read(self):
+        self.started()
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read(self.MAX_BYTES)
+        finally:
+            os.unlink(self.path)
+        ends = {}
+        for raw in data.decode(errors="replace").splitlines():
+            words = raw.split(" ")
+            if len(words) < 3 or words[0] != self.key:
+                self.forged += bool(raw.strip())
+                continue
+            if words[1] == "start":
+                ends.setdefault(words[2], None)
+            elif words[1] == "end" and len(words) == 4 and words[3] in ("passed", "failed"):
+                ends[words[2]] = words[3]
+        return ends
+
+
+def _status_words(status):
+    if status is None:
+        return "was killed at the time limit"
+    if status < 0:
+        try:
+            return "was killed by %s" % signal.Signals(-status).name
+        except ValueError:
+            return "was killed by signal %d" % -status
+    return "exited with status %d" % status
+
+
+def judge(status, ends, test=None):
+    """(passed, why): the shared rule of scripts/grade and scripts/stress for
+    one finished run. `ends` is Verdict.read(); `test` the one test the run
+    was for (a Suite/Test path or a bare name; None: every test that started).
+    A run passed when each of its tests said "passed" on the verdict channel
+    and the process then exited with status 0. Nothing the test prints counts,
+    nor an exit status alone: a test that did not report its own end failed.
+    why is None for a pass or a run whose failure the test itself reported
+    (its messages say why); otherwise one line."""
+    if test is not None:
+        mine = {t: v for t, v in ends.items() if t == test or short(t) == short(test)}
+    else:
+        mine = ends
+    if not mine:
+        if status == 0:
+            return False, "no test ran: the process %s before the test began" % _status_words(status)
+        return False, None
+    unended = [t for t, v in mine.items() if v is None]
+    if unended:
+        return False, "the process %s before the test ended (%s)" % (_status_words(status), short(unended[0]))
+    if any(v == "failed" for v in mine.values()):
+        return False, None
+    if status != 0:
+        return False, "the test passed, then the process %s" % _status_words(status)
+    return True, None
 
 
 # The RPC counts of the Go handout's sample output (the third figure of each
