@@ -11,6 +11,7 @@
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
 #   make corpus     the broken student Rafts of tests/corpus/: each one's message (also in make test)
 #   make handout    cut the student tree into build/handout (or DIR=...); teachers only
+#   make gradescope the Gradescope autograder zip (build/gradescope/); teachers only
 #   make tsan       the tests under ThreadSanitizer (real backend)
 #   make asan       the tests under AddressSanitizer + UBSan (both backends)
 #   make tsa        Clang's -Wthread-safety over every source, as errors (also in make test)
@@ -40,8 +41,10 @@ RAFTAPI    := $(wildcard raftapi/*.cpp)
 RAFT       := $(filter-out %_test.cpp,$(wildcard raft/*.cpp))
 RAFT_UNIT  := $(wildcard raft/*_test.cpp)
 TESTER     := $(wildcard tester/*.cpp)
-UNIT       := $(wildcard tests/unit/*.cpp)
-RAFT_TESTS := $(wildcard tests/raft/*.cpp) tests/support/verdict.cpp
+# Every Boost.Test binary links the verdict channel (scripts/grade and scripts/stress read it).
+VERDICT    := tests/support/verdict.cpp
+UNIT       := $(wildcard tests/unit/*.cpp) $(VERDICT)
+RAFT_TESTS := $(wildcard tests/raft/*.cpp) $(VERDICT)
 BENCH      := $(wildcard tests/bench/*.cpp)
 
 BACKENDS   := real sim
@@ -63,7 +66,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build corpus check-rules
+.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build corpus check-rules gradescope
 # A bare `make` builds every binary in the reference tree. A student tree (cut
 # by scripts/handout, which is not handed out) has no scripts/handout: there it
 # builds only build/$(MODE)/raft_tests, the binary make lab runs, minutes sooner.
@@ -88,7 +91,7 @@ $(BUILD)/$(1)/raft_tests: $$($(1)_LIBOBJ) $$($(1)_RAFTOBJ) $$(patsubst %.cpp,$(B
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 
 # The student's own unit tests (raft/*_test.cpp): not part of make lab.
-$(BUILD)/$(1)/student_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT_UNIT) tests/support/student_main.cpp)
+$(BUILD)/$(1)/student_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFT_UNIT) tests/support/student_main.cpp $(VERDICT))
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 
 $(BUILD)/$(1)/bench: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(BENCH))
@@ -147,6 +150,7 @@ test: check-rules all
 	@[ ! -x scripts/test-timeline ] || scripts/test-timeline $(BUILD)/sim/raft_tests $(BUILD)/real/raft_tests
 	@[ ! -x scripts/test-tools ] || scripts/test-tools
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
+	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 
 lab: deps check-rules
 	@$(MAKE) --no-print-directory -j$(JOBS) $(LAB_BIN)
@@ -228,6 +232,11 @@ stress: deps
 	@scripts/stress $(or $(TEST),$(PART)) -n $(or $(RUNS),20) -p $(or $(WORKERS),$(JOBS)) --backend $(MODE) --no-build
 
 # The student tree (scripts/handout); `make -C build/handout` builds it.
+# The Gradescope autograder (build/gradescope/autograder.zip): teachers only.
+gradescope:
+	@[ -x scripts/gradescope ] || { echo "make gradescope: this is a student tree" >&2; exit 2; }
+	@scripts/gradescope
+
 handout:
 	@[ -x scripts/handout ] || { echo "make handout: this is a student tree; handouts are cut from the reference" >&2; exit 2; }
 	@scripts/handout $(DIR)

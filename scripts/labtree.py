@@ -21,12 +21,13 @@ MANIFEST = "student-paths"
 # Never handed out, never part of a grading build: the teachers' tools and
 # their tests, notes and CI; other Raft implementations (tests/impls/, and
 # the corpus of broken ones in tests/corpus/ with its runner: whole Rafts,
-# some close to working). README.md is left out because the handout writes
+# some close to working; the hostile submissions of tests/hostile/). README.md is left out because the handout writes
 # the student's own.
 TEACHER_ONLY = [
-    "scripts/grade", "scripts/rubric.json", "scripts/handout", "scripts/labtree.py",
-    "scripts/test-tools", "scripts/test-timeline", "scripts/test-corpus", "tests/tools/", "tests/encoding/",
-    "tests/impls/", "tests/corpus/", "docs/", ".ci/", "README.md",
+    "scripts/grade", "scripts/rubric.json", "scripts/handout", "scripts/labtree.py", "scripts/sandbox.py",
+    "scripts/gradescope", "scripts/rubric-gradescope.json", "scripts/test-tools", "scripts/test-timeline", "scripts/test-corpus",
+    "scripts/test-hostile", "tests/tools/", "tests/encoding/", "tests/impls/", "tests/corpus/", "tests/hostile/",
+    "docs/", ".ci/", "README.md",
 ]
 
 # Build products and caches, wherever they are.

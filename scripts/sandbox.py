@@ -249,17 +249,19 @@ class Sandbox:
             for f in files:
                 os.lchown(os.path.join(base, f), NOBODY, NOBODY)
 
-    def run(self, argv, out_path, timeout, cwd=None, ro=(), rw=(), env=None, pass_fds=(), bind_files=()):
+    def run(self, argv, out_path, timeout, cwd=None, ro=(), rw=(), env=None, pass_fds=(), bind_files=(),
+            limits=None):
         """Runs argv confined; its output (stdout and stderr) goes to out_path.
         bind_files: (source, path inside) pairs, read-only; without bubblewrap
-        the inside path in argv is replaced by its source."""
+        the inside path in argv is replaced by its source. limits: this run's,
+        instead of the sandbox's (a build writes more than a test may)."""
         self.counter += 1
         if not self.bwrap:
             inside = {dst: src for src, dst in bind_files}
             argv = [inside.get(x, x) for x in argv]
             cwd = cwd if cwd and os.path.isdir(cwd) else None
-        cg = _Cgroup("lab-sandbox-%d-%d" % (os.getpid(), self.counter), self.limits) if self.cgroups else None
-        lim = self.limits
+        lim = limits or self.limits
+        cg = _Cgroup("lab-sandbox-%d-%d" % (os.getpid(), self.counter), lim) if self.cgroups else None
 
         def child():
             os.setsid()
@@ -317,8 +319,8 @@ class Sandbox:
                 os._exit(0)
         os.waitpid(pid, 0)
 
-    def limit_message(self, limit):
-        lim = self.limits
+    def limit_message(self, limit, limits=None):
+        lim = limits or self.limits
         return {
             "memory": "memory limit of %d MB reached (the sandbox killed the test)" % lim.memory_mb,
             "processes": "process limit of %d reached (threads count too): fork or thread creation failed"
