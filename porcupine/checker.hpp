@@ -31,16 +31,17 @@ namespace porcupine {
 // Free text placed on the viewer's time axis by the caller (test phases,
 // partitions, crashes...). It goes in the lane of clientId, or in a lane of
 // its own named tag when tag is set, or across all lanes when global.
+// (The empty initializers let callers name only the fields they set.)
 struct Annotation {
   int clientId = 0;
-  std::string tag;
+  std::string tag{};
   bool global = false;
   Time start = 0;
   Time end = 0;  // <= start: a point in time
-  std::string description;
-  std::string details;          // shown on hover
-  std::string textColor;        // any CSS colour; "" = default
-  std::string backgroundColor;  // any CSS colour; "" = default
+  std::string description{};
+  std::string details{};          // shown on hover
+  std::string textColor{};        // any CSS colour; "" = default
+  std::string backgroundColor{};  // any CSS colour; "" = default
 };
 
 template <class In, class Out>

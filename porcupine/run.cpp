@@ -60,6 +60,8 @@ std::vector<PartOutcome> runPartitions(std::size_t count, const CheckOptions& op
   return outcomes;
 }
 
+std::ostream& operator<<(std::ostream& os, CheckResult r) { return os << toString(r); }
+
 CheckResult combine(const std::vector<PartOutcome>& outcomes) {
   if (std::find(outcomes.begin(), outcomes.end(), PartOutcome::Illegal) != outcomes.end()) return CheckResult::Illegal;
   if (std::find(outcomes.begin(), outcomes.end(), PartOutcome::Stopped) != outcomes.end()) return CheckResult::Unknown;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ enum class CheckResult : std::uint8_t {
 };
 
 std::string toString(CheckResult r);  // "Ok", "Illegal", "Unknown"
+std::ostream& operator<<(std::ostream& os, CheckResult r);
 
 struct CheckOptions {
   // Wall-clock budget, 0 = none. With several threads it is one deadline for

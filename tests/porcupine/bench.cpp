@@ -3,7 +3,7 @@
 // Times the plain check (not verbose, no time-out, threads as cores), as the
 // checker's users call it.
 //
-//   build/real/porcupine_bench [corpus folder]
+//   build/real/porcupine_bench [--verbose] [--threads N] [--timeout-ms T] [--only NAME] [corpus folder]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,7 +29,27 @@ double seconds(F&& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string dir = argc > 1 ? argv[1] : corpus::root();
+  std::string dir = corpus::root(), only;
+  bool verbose = false;
+  porcupine::CheckOptions options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--verbose") {
+      verbose = true;
+    } else if (arg == "--threads" && i + 1 < argc) {
+      options.threads = std::stoi(argv[++i]);
+    } else if (arg == "--timeout-ms" && i + 1 < argc) {
+      options.timeout = std::chrono::milliseconds(std::stoi(argv[++i]));
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
+    } else {
+      dir = arg;
+    }
+  }
+  auto check = [&](const auto& model, const auto& events) {
+    return verbose ? porcupine::checkEventsVerbose(model, events, options).first
+                   : porcupine::checkEvents(model, events, options);
+  };
   std::vector<std::pair<std::string, std::string>> cases;  // (name, path)
   for (int i = 0; i <= 102; ++i) {
     char name[16];
@@ -45,15 +65,15 @@ int main(int argc, char** argv) {
   std::vector<std::pair<double, std::string>> times;
   double total = 0;
   for (const auto& [name, path] : cases) {
-    if (!std::filesystem::exists(path)) continue;
+    if (!std::filesystem::exists(path) || (!only.empty() && name != only)) continue;
     porcupine::CheckResult result{};
     double t = 0;
     if (name.rfind("etcd_", 0) == 0) {
       const auto events = corpus::readJepsenLog(path);
-      t = seconds([&] { result = porcupine::checkEvents(porcupine::models::registerModel(), events); });
+      t = seconds([&] { result = check(porcupine::models::registerModel(), events); });
     } else {
       const auto events = corpus::readKvLog(path);
-      t = seconds([&] { result = porcupine::checkEvents(porcupine::models::appendKvModel(), events); });
+      t = seconds([&] { result = check(porcupine::models::appendKvModel(), events); });
     }
     std::printf("%s %s %.6f\n", name.c_str(), porcupine::toString(result).c_str(), t);
     std::fflush(stdout);
