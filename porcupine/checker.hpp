@@ -119,6 +119,14 @@ std::pair<CheckResult, LinearizationInfo<In, Out>> check(const Model<In, Out, St
   const Model<In, Out, St> m = readyModel(model);
   LinearizationInfo<In, Out> info;
   for (auto& part : m.partition(history)) info.partitions.push_back({std::move(part), PartOutcome::Stopped, {}, {}});
+  for (const auto& part : info.partitions) {
+    for (const auto& op : part.operations) {
+      if (op.ret < op.call) {
+        throw std::invalid_argument("porcupine: an operation of client " + std::to_string(op.clientId) + " returns (" +
+                                    std::to_string(op.ret) + ") before its call (" + std::to_string(op.call) + ")");
+      }
+    }
+  }
   std::vector<detail::SearchResult> results(info.partitions.size());
   const auto outcomes = runPartitions(info.partitions.size(), options, verbose, [&](std::size_t i, const Budget& b) {
     results[i] = searchPartition(m, info.partitions[i].operations, verbose, b);

@@ -61,7 +61,9 @@ using History = std::vector<Operation<In, Out>>;
 namespace detail {
 
 template <class T>
-concept Printable = requires(std::ostream& os, const T& t) { os << t; };
+concept Printable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 // "%v"-like text of a value for the default descriptions.
 template <class T>
@@ -88,15 +90,16 @@ struct Model {
   // is alone (per key, for a key/value store). Each part keeps its
   // operations' order. Default: the whole history is one part.
   std::function<std::vector<Ops>(const Ops&)> partition;
-  std::function<St()> init;  // required
+  std::function<St()> init;                                                 // required
   std::function<std::optional<St>(const St&, const In&, const Out&)> step;  // required
-  std::function<bool(const St&, const St&)> equal;  // default: ==
+  std::function<bool(const St&, const St&)> equal;                          // default: ==
   // Optional: a hash of a state, consistent with equal. It spreads the
   // checker's cache of visited (operations done, state) pairs; without it
   // all states of one set of operations share a bucket.
   std::function<std::uint64_t(const St&)> hash;
   std::function<std::string(const In&, const Out&)> describeOperation;  // for the viewer
-  std::function<std::string(const St&)> describeState;                 // for the viewer
+  std::function<std::string(const St&)> describeState;                  // for the viewer
+  std::function<std::string(const Ops&)> describePartition;             // for the viewer, e.g. "key 'x'"
 
   // A copy with every absent optional member given its default.
   Model withDefaults() const {
@@ -130,6 +133,7 @@ struct NondeterministicModel {
   std::function<bool(const St&, const St&)> equal;
   std::function<std::string(const In&, const Out&)> describeOperation;
   std::function<std::string(const St&)> describeState;
+  std::function<std::string(const Ops&)> describePartition;
 
   // The deterministic model over sets of states (the power-set
   // construction): a state is the list of distinct possible states, a step
@@ -168,6 +172,7 @@ struct NondeterministicModel {
       });
     };
     m.describeOperation = describeOperation;
+    m.describePartition = describePartition;
     auto one = describeState ? describeState : [](const St& s) { return detail::describeValue(s); };
     m.describeState = [one](const Set& states) {
       std::string text = "{";

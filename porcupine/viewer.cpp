@@ -115,6 +115,7 @@ std::string toJson(const ViewData& d) {
   j.key("partitions");
   list(j, d.partitions, [&](const ViewPartition& p) {
     j.open('{');
+    j.key("name"), j.str(p.name);
     j.key("outcome"), j.str(p.outcome);
     j.key("initialState"), j.str(p.initialState);
     j.key("ops");

@@ -44,6 +44,7 @@ struct ViewPrefix {
 };
 
 struct ViewPartition {
+  std::string name;     // model.describePartition, or "#<index>"
   std::string outcome;  // "Ok", "Illegal", "Unknown" (search stopped)
   std::string initialState;
   std::vector<ViewOperation> operations;
@@ -74,6 +75,8 @@ ViewData viewData(const Model<In, Out, St>& model, const LinearizationInfo<In, O
   for (const auto& part : info.partitions) {
     outcomes.push_back(part.outcome);
     ViewPartition& view = data.partitions.emplace_back();
+    view.name = m.describePartition && !part.operations.empty() ? m.describePartition(part.operations)
+                                                                : "#" + std::to_string(data.partitions.size() - 1);
     view.outcome = detail::partOutcomeName(part.outcome);
     view.initialState = m.describeState(m.init());
     for (const auto& op : part.operations) {

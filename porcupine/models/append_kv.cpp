@@ -41,6 +41,9 @@ Model<AppendKvInput, AppendKvOutput, std::string> appendKvModel() {
   m.partition = [](const History<AppendKvInput, AppendKvOutput>& h) {
     return partitionByKey(h, [](const AppendKvInput& in) { return in.key; });
   };
+  m.describePartition = [](const History<AppendKvInput, AppendKvOutput>& h) {
+    return "key " + quoted(h.front().input.key);
+  };
   m.init = [] { return std::string(); };
   m.step = apply;
   m.hash = [](const std::string& s) { return static_cast<std::uint64_t>(std::hash<std::string>{}(s)); };

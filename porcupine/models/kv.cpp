@@ -11,6 +11,7 @@ Model<KvInput, KvOutput, KvState> kvModel() {
   m.partition = [](const History<KvInput, KvOutput>& h) {
     return partitionByKey(h, [](const KvInput& in) { return in.key; });
   };
+  m.describePartition = [](const History<KvInput, KvOutput>& h) { return "key '" + h.front().input.key + "'"; };
   m.init = [] { return KvState{}; };
   m.step = [](const KvState& s, const KvInput& in, const KvOutput& out) -> std::optional<KvState> {
     if (in.op == kKvGet) {

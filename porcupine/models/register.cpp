@@ -30,9 +30,10 @@ Model<RegisterInput, RegisterOutput, int> registerModel() {
         return "read() -> " + (out.exists ? std::to_string(out.value) : std::string("null"));
       case RegisterOp::Write:
         return "write(" + std::to_string(in.arg1) + ")";
-      case RegisterOp::Cas:
-        return "cas(" + std::to_string(in.arg1) + ", " + std::to_string(in.arg2) + ") -> " +
-               (out.unknown ? "unknown" : out.ok ? "ok" : "fail");
+      case RegisterOp::Cas: {
+        const std::string outcome = out.unknown ? "unknown" : out.ok ? "ok" : "fail";
+        return "cas(" + std::to_string(in.arg1) + ", " + std::to_string(in.arg2) + ") -> " + outcome;
+      }
     }
     return "<invalid>";
   };

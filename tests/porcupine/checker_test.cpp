@@ -9,9 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "porcupine/checker.hpp"
-#include "porcupine/models/kv.hpp"
-#include "porcupine/viewer.hpp"
+#include "porcupine/porcupine.hpp"
 
 namespace {
 
@@ -177,11 +175,11 @@ BOOST_AUTO_TEST_CASE(toModel_nondeterministicRegister_powerSet) {
   using Op = porcupine::Operation<In, std::vector<int>>;
   // Concurrent reads of {2} and of {1, 4} after put-any{1..4}: the register
   // cannot be both 2 and one of 1, 4.
-  const History<In, std::vector<int>> illegal = {
-      Op{0, {0, {1, 2, 3, 4}}, 0, {}, 10}, Op{1, {1, {}}, 20, {2}, 30}, Op{2, {1, {}}, 20, {1, 4}, 30}};
+  const History<In, std::vector<int>> illegal = {Op{0, {0, {1, 2, 3, 4}}, 0, {}, 10}, Op{1, {1, {}}, 20, {2}, 30},
+                                                 Op{2, {1, {}}, 20, {1, 4}, 30}};
   BOOST_TEST(str(porcupine::checkOperations(m, illegal)) == "Illegal");
-  const History<In, std::vector<int>> legal = {
-      Op{0, {0, {1, 2, 3, 4}}, 0, {}, 10}, Op{1, {1, {}}, 20, {2, 3}, 30}, Op{2, {2, {}}, 20, {2, 5}, 30}};
+  const History<In, std::vector<int>> legal = {Op{0, {0, {1, 2, 3, 4}}, 0, {}, 10}, Op{1, {1, {}}, 20, {2, 3}, 30},
+                                               Op{2, {2, {}}, 20, {2, 5}, 30}};
   BOOST_TEST(str(porcupine::checkOperations(m, legal)) == "Ok");
 }
 
@@ -304,8 +302,8 @@ BOOST_AUTO_TEST_CASE(checkOperationsVerbose_multipleLengths_partials) {
   // linearizable; its longest prefixes are of lengths 6 and 3.
   using Op = porcupine::Operation<TkIn, std::string>;
   const History<TkIn, std::string> h = {
-      Op{0, {"x", false, ""}, 0, "w", 100}, Op{1, {"x", true, "y"}, 5, "", 10}, Op{2, {"x", true, "z"}, 0, "", 10},
-      Op{1, {"x", false, ""}, 20, "y", 30}, Op{1, {"x", true, "w"}, 35, "", 45}, Op{5, {"x", false, ""}, 25, "z", 35},
+      Op{0, {"x", false, ""}, 0, "w", 100}, Op{1, {"x", true, "y"}, 5, "", 10},   Op{2, {"x", true, "z"}, 0, "", 10},
+      Op{1, {"x", false, ""}, 20, "y", 30}, Op{1, {"x", true, "w"}, 35, "", 45},  Op{5, {"x", false, ""}, 25, "z", 35},
       Op{3, {"x", false, ""}, 30, "y", 40}, Op{4, {"y", false, ""}, 50, "a", 90}, Op{2, {"y", true, "a"}, 55, "", 85},
   };
   const auto m = testKv();
@@ -326,6 +324,7 @@ BOOST_AUTO_TEST_CASE(checkOperationsVerbose_multipleLengths_partials) {
   // The viewer's data: the states along each prefix, and the break of x.
   const auto view = porcupine::viewData(m, info);
   BOOST_TEST(view.result == "Illegal");
+  BOOST_TEST(view.partitions[0].name == "#0");
   const auto& vx = view.partitions[0];
   BOOST_TEST((vx.prefixes[0].states == std::vector<std::string>{"z", "y", "y", "y", "w", "w"}));
   BOOST_TEST((vx.prefixes[1].states == std::vector<std::string>{"y", "z", "z"}));
@@ -382,6 +381,11 @@ BOOST_AUTO_TEST_CASE(kvModel_versionedPutAndGet) {
   BOOST_TEST_REQUIRE(info.partitions.size() == 2u);
   BOOST_TEST(info.partitions[0].operations[0].input.key == "k");
   BOOST_TEST(info.partitions[1].operations[0].input.key == "other");
+  const auto view = porcupine::viewData(m, info);
+  BOOST_TEST(view.partitions[0].name == "key 'k'");
+  BOOST_TEST(view.partitions[0].outcome == "Illegal");
+  BOOST_TEST(view.partitions[1].outcome == "Ok");
+  BOOST_TEST(view.partitions[0].initialState == "{ 0}");
 }
 
 BOOST_AUTO_TEST_CASE(model_defaults_describeWithStreamOperator) {

@@ -21,7 +21,8 @@
 
 namespace corpus {
 
-using RegisterEvents = std::vector<porcupine::Event<porcupine::models::RegisterInput, porcupine::models::RegisterOutput>>;
+using RegisterEvents =
+    std::vector<porcupine::Event<porcupine::models::RegisterInput, porcupine::models::RegisterOutput>>;
 using KvEvents = std::vector<porcupine::Event<porcupine::models::AppendKvInput, porcupine::models::AppendKvOutput>>;
 
 // The corpus folder: $PORCUPINE_CORPUS if set, else the shared copy.

@@ -141,8 +141,15 @@ BOOST_AUTO_TEST_CASE(visualize_illegalCorpusHistory_writesPageWithBreak) {
   const porcupine::Time mid = ops[ops.size() / 2].call;
   info.addAnnotations({
       {.tag = "$ Test Info", .start = 0, .description = "c10-bad (10 clients)", .details = "from the corpus"},
-      {.clientId = 3, .start = mid, .end = mid + 2, .description = "note on client 3", .details = "a <b>client</b> note"},
-      {.tag = "$ Failure", .start = mid, .end = mid + 40, .description = "partition = [0 1] [2]",
+      {.clientId = 3,
+       .start = mid,
+       .end = mid + 2,
+       .description = "note on client 3",
+       .details = "a <b>client</b> note"},
+      {.tag = "$ Failure",
+       .start = mid,
+       .end = mid + 40,
+       .description = "partition = [0 1] [2]",
        .backgroundColor = "#B3E5FC"},
       {.global = true, .start = mid + 60, .description = "test failed", .details = "history is not linearizable"},
   });
