@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "porcupine/checker.hpp"
 #include "porcupine/models/append_kv.hpp"
@@ -172,6 +173,21 @@ BOOST_AUTO_TEST_CASE(visualize_illegalCorpusHistory_writesPageWithBreak) {
   BOOST_TEST(page.find("<b>client</b>") == std::string::npos);
   BOOST_TEST(page.find("\\u003cb\\u003eclient") != std::string::npos);
   std::printf("corpus: viewer of c10-bad written to %s\n", path.c_str());
+  // For the browser test: an operation of an illegal partition, preferably
+  // one whose longest prefix is not the one drawn first, as
+  // "<partition>-<operation> <prefix length>".
+  std::string select;
+  for (int wanted : {1, 0}) {
+    for (std::size_t p = 0; p < data.partitions.size() && select.empty(); ++p) {
+      const auto& part = data.partitions[p];
+      const auto at = std::find_if(part.largest.begin(), part.largest.end(), [&](int k) { return k >= wanted; });
+      if (part.outcome != "Illegal" || at == part.largest.end()) continue;
+      select = std::to_string(p) + "-" + std::to_string(at - part.largest.begin()) + " " +
+               std::to_string(part.prefixes[*at].ops.size());
+    }
+  }
+  BOOST_TEST_REQUIRE(!select.empty());
+  std::ofstream(viewDir() + "/c10-bad.select") << select << "\n";
 
   // And a linearizable one (every partition drawn in full, no break).
   const auto okEvents = corpus::readKvLog(corpus::root() + "/kv/c01-ok.txt");
