@@ -4,6 +4,7 @@
 #include "porcupine/run.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <thread>
 
 namespace porcupine {
@@ -45,18 +46,29 @@ std::vector<PartOutcome> runPartitions(std::size_t count, const CheckOptions& op
 
   const Budget budget(cancelled, deadlineFrom(std::chrono::steady_clock::now()), hasDeadline, options.maxSteps);
   std::atomic<std::size_t> nextPart{0};
-  auto work = [&] {
-    for (;;) {
-      const std::size_t i = nextPart.fetch_add(1);
-      if (i >= count || cancelled.load(std::memory_order_relaxed)) return;
-      outcomes[i] = search(i, budget);
-      if (outcomes[i] == PartOutcome::Illegal && !keepGoing) cancelled = true;
+  // An exception from a model (in a worker) stops the check and is thrown
+  // again in the caller's thread, after every worker has ended.
+  std::vector<std::exception_ptr> errors(workers);
+  auto work = [&](std::size_t w) {
+    try {
+      for (;;) {
+        const std::size_t i = nextPart.fetch_add(1);
+        if (i >= count || cancelled.load(std::memory_order_relaxed)) return;
+        outcomes[i] = search(i, budget);
+        if (outcomes[i] == PartOutcome::Illegal && !keepGoing) cancelled = true;
+      }
+    } catch (...) {
+      errors[w] = std::current_exception();
+      cancelled = true;
     }
   };
   std::vector<std::thread> threads;
   threads.reserve(workers);
-  for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work);
+  for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work, w);
   for (auto& t : threads) t.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
   return outcomes;
 }
 

@@ -64,7 +64,8 @@ class Budget {
 
 // Runs search(i, budget) for each partition i < count and answers each one's
 // outcome. Unless keepGoing, the first Illegal cancels the searches still
-// running and those not started (they answer Stopped).
+// running and those not started (they answer Stopped). An exception thrown by
+// a search stops the others and comes out of this call, in the caller's thread.
 std::vector<PartOutcome> runPartitions(std::size_t count, const CheckOptions& options, bool keepGoing,
                                        const std::function<PartOutcome(std::size_t, const Budget&)>& search);
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -256,7 +257,7 @@ BOOST_AUTO_TEST_CASE(checkOperations_illegalPartitionWinsOverTimeout) {
   h.push_back({50, {0, true}, 0, -1, 2000});
   h.push_back({51, {1, true}, 0, 7, 1});  // key 1 was never incremented
   const auto start = std::chrono::steady_clock::now();
-  BOOST_TEST(str(porcupine::checkOperations(m, h, {.timeout = std::chrono::seconds(20)})) == "Illegal");
+  BOOST_TEST(str(porcupine::checkOperations(m, h, {.timeout = std::chrono::seconds(20), .threads = 2})) == "Illegal");
   BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(10)));
   // One thread: each partition has the whole budget, so the hopeless first
   // key cannot use up the time of the illegal second one.
@@ -386,6 +387,28 @@ BOOST_AUTO_TEST_CASE(kvModel_versionedPutAndGet) {
   BOOST_TEST(view.partitions[0].outcome == "Illegal");
   BOOST_TEST(view.partitions[1].outcome == "Ok");
   BOOST_TEST(view.partitions[0].initialState == "{ 0}");
+}
+
+BOOST_AUTO_TEST_CASE(checkOperations_modelThrows_exceptionReachesCaller) {
+  struct In {
+    int key = 0;
+  };
+  Model<In, int, int> m;
+  m.partition = [](const History<In, int>& h) {
+    return porcupine::partitionByKey(h, [](const In& in) { return in.key; });
+  };
+  m.init = [] { return 0; };
+  m.step = [](const int& s, const In& in, const int&) -> std::optional<int> {
+    if (in.key == 3) throw std::runtime_error("a model that cannot step key 3");
+    return s;
+  };
+  History<In, int> h;
+  for (int k = 0; k < 6; ++k) h.push_back({k, {k}, 0, 0, 1});
+  for (int threads : {0, 1}) {
+    BOOST_CHECK_THROW(porcupine::checkOperations(m, h, {.threads = threads}), std::runtime_error);
+  }
+  // A bad history is refused before any search.
+  BOOST_CHECK_THROW(porcupine::checkOperations(intRegister(), RegHistory{put(0, 1, 5, 4)}), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(model_defaults_describeWithStreamOperator) {
