@@ -193,7 +193,8 @@ class Verdict:
         return ends
 
 
-def _status_words(status):
+def status_words(status):
+    """How a process ended, in words: `exited with status 0`, `was killed by SIGSEGV`."""
     if status is None:
         return "was killed at the time limit"
     if status < 0:
@@ -219,15 +220,15 @@ def judge(status, ends, test=None):
         mine = ends
     if not mine:
         if status == 0:
-            return False, "no test ran: the process %s before the test began" % _status_words(status)
+            return False, "no test ran: the process %s before the test began" % status_words(status)
         return False, None
     unended = [t for t, v in mine.items() if v is None]
     if unended:
-        return False, "the process %s before the test ended (%s)" % (_status_words(status), short(unended[0]))
+        return False, "the process %s before the test ended (%s)" % (status_words(status), short(unended[0]))
     if any(v == "failed" for v in mine.values()):
         return False, None
     if status != 0:
-        return False, "the test passed, then the process %s" % _status_words(status)
+        return False, "the test passed, then the process %s" % status_words(status)
     return True, None
 
 

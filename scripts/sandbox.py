@@ -48,10 +48,11 @@ class Limits:
 
 
 class Result:
-    def __init__(self, status, secs, limit=None):
+    def __init__(self, status, secs, limit=None, peak_mb=None):
         self.status = status  # exit code, -signal, or None when killed at the time limit
         self.secs = secs
         self.limit = limit  # "memory", "processes", "output", "cpu time", or None
+        self.peak_mb = peak_mb  # the most memory the run's cgroup held, when there is one
 
 
 def _cgroup_roots():
@@ -134,6 +135,10 @@ class _Cgroup:
             ev = dict(l.split() for l in self._read("pids.events").splitlines() if l.strip())
             return int(ev.get("max", 0)) > 0
         return int(self._read("pids.events").split()[-1] if self._read("pids.events") else 0) > 0
+
+    def peak_mb(self):
+        raw = self._read("memory.peak" if self.kind == "v2" else "memory.max_usage_in_bytes").strip()
+        return int(raw) / (1 << 20) if raw.isdigit() else None
 
     def kill_all(self):
         for _ in range(50):
@@ -299,13 +304,15 @@ class Sandbox:
                 limit = "output"
             elif sig in (signal.SIGXCPU,):
                 limit = "cpu time"
+        peak = None
         if cg:
+            peak = cg.peak_mb()
             if limit is None and cg.memory_hit():
                 limit = "memory"
             elif limit is None and cg.processes_hit():
                 limit = "processes"
             cg.remove()
-        return Result(rc, secs, limit)
+        return Result(rc, secs, limit, peak)
 
     def _kill_user(self):
         """Without namespaces or cgroups: kill every process of the sandbox user."""

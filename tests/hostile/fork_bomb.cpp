@@ -7,6 +7,7 @@
 // with it, and every forked process dies with the test.
 //
 // expect score 0: process limit of \d+ reached
+// needs: cgroup
 #include <unistd.h>
 
 #include "raft/base.hpp"

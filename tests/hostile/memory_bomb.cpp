@@ -8,6 +8,7 @@
 // is its result.
 //
 // expect score 0: memory limit of \d+ MB reached
+// needs: cgroup
 #include <cstring>
 #include <vector>
 
