@@ -31,7 +31,7 @@ $(PORCUPINE_BENCH_BIN): $(PORCUPINE_OBJ) $(BUILD)/real/obj/tests/porcupine/bench
 # The recursive make that builds with -j$(JOBS) must read this file too,
 # whether the top-level Makefile includes it yet or not.
 PORCUPINE_MAKE = $(MAKE) --no-print-directory -j$(JOBS) \
-  $(if $(shell grep -qs '^include porcupine/porcupine.mk' Makefile && echo y),,-f Makefile -f porcupine/porcupine.mk)
+  $(if $(shell grep -qsE '^-?include.*porcupine/porcupine\.mk' Makefile && echo y),,-f Makefile -f porcupine/porcupine.mk)
 
 .PHONY: porcupine-test porcupine-bench
 porcupine-test: deps
