@@ -22,7 +22,9 @@ PORCUPINE_BENCH_BIN := $(BUILD)/real/porcupine_bench
 # The viewer's page is linked into viewer.o (.incbin).
 $(BUILD)/real/obj/porcupine/viewer.o: porcupine/viewer.html
 
-$(PORCUPINE_TEST_BIN): $(PORCUPINE_OBJ) $(patsubst %.cpp,$(BUILD)/real/obj/%.o,$(PORCUPINE_TEST_SRC))
+# Like every Boost.Test binary of the project, with the verdict channel
+# ($(VERDICT), when the Makefile defines it) for scripts/grade and scripts/stress.
+$(PORCUPINE_TEST_BIN): $(PORCUPINE_OBJ) $(patsubst %.cpp,$(BUILD)/real/obj/%.o,$(PORCUPINE_TEST_SRC) $(VERDICT))
 	$(CXX) $(real_FLAGS) $^ -o $@ $(BOOST_TEST_LIB) $(LIBS)
 
 $(PORCUPINE_BENCH_BIN): $(PORCUPINE_OBJ) $(BUILD)/real/obj/tests/porcupine/bench.o $(BUILD)/real/obj/tests/porcupine/corpus.o

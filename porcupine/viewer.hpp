@@ -15,8 +15,11 @@
 // could have come next are marked in red, each with why it cannot
 // (its output is impossible in that state, or every way on from it fails).
 // Hovering shows an operation's description, times, and the states before
-// and after it; clicking an operation shows the longest prefix that contains
-// it. Annotations are boxes in their lane, or bands across every lane.
+// and after it; clicking an operation (or opening the page at
+// #op=<partition>-<operation>) shows the longest prefix that contains it.
+// One partition is in focus (at first the first one that is not
+// linearizable), the others are faded. Annotations are boxes in their lane,
+// or bands across every lane.
 #pragma once
 
 #include <string>
