@@ -10,6 +10,8 @@
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
 #   make corpus     the broken student Rafts of tests/corpus/: each one's message (also in make test)
+#   make porcupine-test  the linearizability checker: the corpus's answers, the viewer (also in make test)
+#   make porcupine-bench the checker's time per corpus history
 #   make handout    cut the student tree into build/handout (or DIR=...); teachers only
 #   make gradescope the Gradescope autograder zip (build/gradescope/); teachers only
 #   make tsan       the tests under ThreadSanitizer (real backend)
@@ -122,6 +124,10 @@ $(BUILD)/$(1)/corpus/$(2): $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 endef
 $(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(c)))))
+# The linearizability checker (porcupine/) and its tests: make porcupine-test,
+# make porcupine-bench (part of make test).
+include porcupine/porcupine.mk
+
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
 
@@ -151,6 +157,7 @@ test: check-rules all
 	@[ ! -x scripts/test-tools ] || scripts/test-tools
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
+	@$(MAKE) --no-print-directory porcupine-test
 
 lab: deps check-rules
 	@$(MAKE) --no-print-directory -j$(JOBS) $(LAB_BIN)
@@ -205,7 +212,7 @@ endif
 # including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a
 # second run checks only what changed. Part of make test.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
-           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC)
+           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp)
 TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
 TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
 build/tsa/sim/%.ok: %.cpp | deps

@@ -83,7 +83,7 @@ class Pairing {
 
 std::string root() {
   const char* env = std::getenv("PORCUPINE_CORPUS");
-  return env && *env ? env : "/work/shared/data/porcupine-corpus";
+  return env && *env ? env : "tests/porcupine/corpus";
 }
 
 RegisterEvents readJepsenLog(const std::string& path) {

@@ -1,5 +1,5 @@
 // tests/porcupine/corpus.hpp — readers for the linearizability corpus
-// (/work/shared/data/porcupine-corpus or $PORCUPINE_CORPUS) and its answers.
+// (tests/porcupine/corpus, or $PORCUPINE_CORPUS) and its answers.
 //
 //   readJepsenLog(path)   a Jepsen etcd log as register events
 //   readKvLog(path)       an EDN-like key/value log as append-kv events
@@ -25,7 +25,8 @@ using RegisterEvents =
     std::vector<porcupine::Event<porcupine::models::RegisterInput, porcupine::models::RegisterOutput>>;
 using KvEvents = std::vector<porcupine::Event<porcupine::models::AppendKvInput, porcupine::models::AppendKvOutput>>;
 
-// The corpus folder: $PORCUPINE_CORPUS if set, else the shared copy.
+// The corpus folder: $PORCUPINE_CORPUS if set, else tests/porcupine/corpus
+// (relative: the tests run from the root of the tree).
 std::string root();
 
 // Throw std::runtime_error when the file cannot be read.
