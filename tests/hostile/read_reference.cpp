@@ -11,6 +11,7 @@
 // /usr, the copied lab tree (build) or the test binary (tests).
 //
 // expect score 0: found: nothing at build time; nothing at run time; cache not writable
+// needs: bwrap
 #include <cstdio>
 #include <fstream>
 #include <sstream>
