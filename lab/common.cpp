@@ -143,8 +143,7 @@ std::string group_report(const std::vector<ReportLine>& lines) {
 
 void report_lock_held(const char* what, const char* label, const Where& where, const Where& locked_at,
                       const std::string& activity, bool may_fail) {
-  const char* v = std::getenv("LAB_STRICT");
-  const bool strict = v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+  const bool strict = lab::strict();
   // The call site: the student's line if the call came from there, else
   // the operation's label ("Chan::send on applyCh S1").
   std::string call = label != nullptr ? std::string(label) : std::string(what);
@@ -575,6 +574,11 @@ std::int64_t rand_intn(std::int64_t n) {
 }
 
 std::string time_string() { return detail::format_seconds(now()); }
+
+bool strict() {
+  const char* v = std::getenv("LAB_STRICT");
+  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+}
 
 std::uint64_t seed_from_env() {
   if (const char* s = std::getenv("LAB_SEED"); s && *s) {

@@ -247,6 +247,11 @@ const char* backend();
 // Seed for a test: LAB_SEED from the environment if set, else a fresh random one.
 std::uint64_t seed_from_env();
 
+// Strict mode: LAB_STRICT set in the environment to anything but "" or "0".
+// It turns the lab's warnings into failures (blocking with a lock held) and
+// turns on the tester's extra checks (tester/strict.hpp).
+bool strict();
+
 }  // namespace lab
 
 #if defined(LAB_SIM)

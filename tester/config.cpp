@@ -113,7 +113,13 @@ std::shared_ptr<Config> make_config(int n, bool unreliable, bool snapshot) {
   return cfg;
 }
 
-Config::Config(int n_, bool unreliable, bool /*snapshot*/) : n(n_), net_(labrpc::MakeNetwork()), tl_(Timeline::make(n_)) {
+Config::Config(int n_, bool unreliable, bool /*snapshot*/)
+    : n(n_),
+      net_(labrpc::MakeNetwork()),
+      tl_(Timeline::make(n_)),
+      strict_(lab::strict()),
+      heard_(std::make_shared<Heard>(n_, strict_)),
+      coverage_(std::make_shared<Coverage>()) {
   lab::MutexLock lk(mu_);
   rafts_.resize(static_cast<std::size_t>(n));
   applyErr_.resize(static_cast<std::size_t>(n));
@@ -196,6 +202,7 @@ void Config::start1(int i, Applier applier) {
     // an older instance still running cannot write into it.
     auto& saved = saved_[static_cast<std::size_t>(i)];
     if (saved) {
+      coverage_->restarted(i, maxIndex_);
       saved = saved->Copy();
       labgob::Bytes snapshot = saved->ReadSnapshot();
       if (!snapshot.empty()) {
@@ -203,6 +210,7 @@ void Config::start1(int i, Applier applier) {
         // (Raft itself is not asked to deliver it on applyCh).
         std::string err = ingestSnap(i, snapshot, -1);
         if (!err.empty()) fatal(err);
+        coverage_->exercised(Scenario::kSnapshotRestored);
       }
     } else {
       saved = persister::MakePersister();
@@ -212,13 +220,22 @@ void Config::start1(int i, Applier applier) {
 
   auto applyCh = std::make_shared<lab::Chan<raftapi::ApplyMsg>>(0, "applyCh S" + std::to_string(i));
   tl_->started(i);
+  const int instance = heard_->restarted(i);
   raftapi::Server made = raftapi::MakeServer(ends, i, ps, applyCh);
-  auto rf = made.raft;
+  // The tester reaches the instance only through this (tester/strict.hpp).
+  std::shared_ptr<raftapi::Raft> rf = std::make_shared<WatchedRaft>(
+      made.raft, i, instance, heard_, [coverage = coverage_](int server, int index, int term, const Command& cmd) {
+        coverage->accepted(server, index, term, cmd);
+      });
   {
     lab::MutexLock lk(mu_);
     rafts_[static_cast<std::size_t>(i)] = rf;
     everyRaft_.push_back(rf);
   }
+  // Strict mode asks the new instance its term once, at once: Make has
+  // restored the saved state before returning, so a term below one the
+  // server led in before its crash is caught here (tester/strict.hpp, rule 3).
+  if (strict_) rf->GetState();
 
   // Started after rafts[i] is set: applierSnap reads it. A crashed
   // instance's applier lives on, reading its own channel (the zombie applier).
@@ -296,15 +313,18 @@ std::pair<std::string, bool> Config::checkLogs(int i, const raftapi::ApplyMsg& m
 void Config::applier(int i, ApplyCh applyCh) {
   while (auto m = applyCh->recv()) {
     if (!m->CommandValid) continue;  // only commands matter here
-    std::string err_msg;
+    std::string err_msg, strict_msg;
     bool prevok;
     {
       lab::MutexLock lk(mu_);
       std::tie(err_msg, prevok) = checkLogs(i, *m);
+      strict_msg = checkCommitted(i, m->CommandIndex, m->Command);
       tl_->applied(i, m->CommandIndex);
     }
+    coverage_->applied(i, m->CommandIndex, m->Command);
     if (m->CommandIndex > 1 && !prevok)
       err_msg = "server " + std::to_string(i) + " apply out of order " + std::to_string(m->CommandIndex);
+    if (err_msg.empty()) err_msg = strict_msg;  // the Go check's message first
     if (!err_msg.empty()) {
       applyFatal(err_msg);
       // Go stores err_msg in applyErr[i] after log.Fatalf: unreachable.
@@ -323,6 +343,12 @@ std::string Config::ingestSnap(int i, const labgob::Bytes& snapshot, int index) 
   }
   if (index != -1 && index != d.lastIncludedIndex)
     return "server " + std::to_string(i) + " snapshot doesn't match m.SnapshotIndex";
+  // Strict mode: what a snapshot holds was applied; it must agree too.
+  for (std::size_t j = 1; j < d.xlog.size(); j++) {
+    if (d.xlog[j].is_nil()) continue;
+    std::string err = checkCommitted(i, static_cast<int>(j), d.xlog[j]);
+    if (!err.empty()) return err + " (in a snapshot)";
+  }
   auto& li = logs_[static_cast<std::size_t>(i)];
   li.clear();
   for (std::size_t j = 0; j < d.xlog.size(); j++) li[static_cast<int>(j)] = d.xlog[j];
@@ -342,9 +368,12 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
   while (auto m = applyCh->recv()) {
     std::string err_msg;
     if (m->SnapshotValid) {
-      lab::MutexLock lk(mu_);
-      err_msg = ingestSnap(i, m->Snapshot, m->SnapshotIndex);
-      tl_->snapshot(i, m->SnapshotIndex);
+      {
+        lab::MutexLock lk(mu_);
+        err_msg = ingestSnap(i, m->Snapshot, m->SnapshotIndex);
+        tl_->snapshot(i, m->SnapshotIndex);
+      }
+      if (err_msg.empty()) coverage_->installed(i, m->SnapshotIndex);
     } else if (m->CommandValid) {
       int expected;
       {
@@ -357,13 +386,17 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
 
       if (err_msg.empty()) {
         bool prevok;
+        std::string strict_msg;
         {
           lab::MutexLock lk(mu_);
           std::tie(err_msg, prevok) = checkLogs(i, *m);
+          strict_msg = checkCommitted(i, m->CommandIndex, m->Command);
           tl_->applied(i, m->CommandIndex);
         }
+        coverage_->applied(i, m->CommandIndex, m->Command);
         if (m->CommandIndex > 1 && !prevok)
           err_msg = "server " + std::to_string(i) + " apply out of order " + std::to_string(m->CommandIndex);
+        if (err_msg.empty()) err_msg = strict_msg;  // the Go check's message first
       }
 
       {
@@ -390,6 +423,19 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
     }
     if (!err_msg.empty()) applyFatal(err_msg);
   }
+}
+
+// Strict mode: the command applied at index must be the one applied there
+// before, by any server. checkLogs compares with what each server's record
+// holds now, and a snapshot or a restart with a snapshot replaces that
+// record: after all servers restart from their snapshots, an entry applied
+// after the last snapshot is remembered only here. Returns "" or the message.
+std::string Config::checkCommitted(int i, int index, const Command& cmd) {
+  if (!strict_) return "";
+  auto [it, first] = committed_.emplace(index, cmd);
+  if (first || it->second == cmd) return "";
+  return "strict: server " + std::to_string(i) + " applied " + str(cmd) + " at index " + std::to_string(index) +
+         ", where " + str(it->second) + " was applied before (a committed entry was lost)";
 }
 
 // Go: log.Fatalf("apply error: %v", err_msg), which ends the process. Here
@@ -423,6 +469,8 @@ std::string Config::dumpCluster() {
       // holds its lock while sending on applyCh) cannot hang the report.
       auto ch = std::make_shared<lab::Chan<raftapi::State>>(1);
       auto rf = rafts[k];
+      // Asked past the checks: the test has failed already.
+      if (auto w = std::dynamic_pointer_cast<WatchedRaft>(rf)) rf = w->inner();
       lab::go("dump GetState", [rf, ch] { ch->send(rf->GetState()); });
       if (auto st = ch->recv_for(1s))
         os << "term " << st->term << (st->isLeader ? " leader" : " not leader");
@@ -614,6 +662,10 @@ void Config::checkTimeout() {
 // records the counters that end() reports against.
 void Config::begin(const std::string& description) {
   std::printf("%s ...\n", description.c_str());
+  if (strict_)
+    std::printf(
+        "strict mode: extra checks on (Election Safety over the run, terms never decrease, a restart keeps the terms "
+        "it led in, applied commands never change)\n");
   tl_->begin(description);
   std::fflush(stdout);
   t0_ = lab::now();
@@ -641,6 +693,7 @@ void Config::end() {
   }
   nrpc = rpcTotal() - rpcs0_;       // RPCs sent
   nbytes = bytesTotal() - bytes0_;  // RPC bytes sent
+  reportScenarios();                // may fail the test, in strict mode
   std::printf("  ... Passed --");
   std::printf("  %4.1f  %d %4d %7lld %4d\n", t, npeers, nrpc, static_cast<long long>(nbytes), ncmds);
   std::fflush(stdout);
@@ -672,6 +725,43 @@ void Config::cleanup() {
     lab::cancellable([&] { boundedKill(*rafts[i], what); });
   }
   net_->Cleanup();
+}
+
+void Config::exercises(Scenario s) {
+  lab::MutexLock lk(mu_);
+  declared_.emplace_back(s, false);
+}
+
+void Config::mustExercise(Scenario s) {
+  lab::MutexLock lk(mu_);
+  declared_.emplace_back(s, true);
+}
+
+// One line per declared scenario; in strict mode, a required one that did
+// not happen fails the test.
+void Config::reportScenarios() {
+  std::vector<std::pair<Scenario, bool>> declared;
+  {
+    lab::MutexLock lk(mu_);
+    declared = declared_;
+    for (const auto& ps : saved_)
+      if (ps && ps->SnapshotSize() > 0) coverage_->exercised(Scenario::kSnapshotPersisted);
+  }
+  const int leaders = heard_->leadersSeen();
+  if (leaders >= 1) coverage_->exercised(Scenario::kLeaderElected);
+  if (leaders >= 2) coverage_->exercised(Scenario::kLeaderChanged);
+  std::string unmet;
+  for (const auto& [s, required] : declared) {
+    const bool yes = coverage_->happened(s);
+    if (yes)
+      std::printf("scenario %s: exercised\n", name(s));
+    else
+      std::printf("scenario %s: NOT exercised (%s)\n", name(s), missing(s));
+    if (!yes && required && strict_ && unmet.empty())
+      unmet = std::string("strict: scenario ") + name(s) + " was not exercised: " + missing(s);
+  }
+  std::fflush(stdout);
+  if (!unmet.empty()) fatal(unmet);
 }
 
 // The largest persisted Raft state among the peers, in bytes.

@@ -11,6 +11,13 @@
 //   cfg->crash1(i); cfg->start1(i, &tester::Config::applier);
 //   cfg->end();                           // prints "  ... Passed --  ..."
 //
+// Beyond Go: every Raft instance is reached through a WatchedRaft, which
+// records each answer; with LAB_STRICT=1 the tester checks more rules on
+// them (tester/strict.hpp) and on the applied commands (a command applied at
+// an index never changes, even across restarts that reset the tester's
+// per-server record). A test names the scenarios it is there to exercise
+// (exercises, mustExercise; tester/scenario.hpp) and end() reports each.
+//
 // Must run inside a lab:: run (labtest::run). A failed check calls
 // lab::fail with the Go message, which ends the test. Every Raft instance
 // the tester made stays alive until the run ends, crashed ones too.
@@ -29,6 +36,8 @@
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
 #include "raftapi/raftapi.hpp"
+#include "tester/scenario.hpp"
+#include "tester/strict.hpp"
 #include "tester/timeline.hpp"
 
 namespace tester {
@@ -79,6 +88,10 @@ class Config : public std::enable_shared_from_this<Config> {
   void cleanup() LAB_EXCLUDES(mu_);
   bool checkFinished() const { return finished_.load(); }
   int LogSize() LAB_EXCLUDES(mu_);
+  // Scenario coverage (tester/scenario.hpp): s is reported at end(); with
+  // mustExercise and LAB_STRICT=1, a run without it fails there.
+  void exercises(Scenario s) LAB_EXCLUDES(mu_);
+  void mustExercise(Scenario s) LAB_EXCLUDES(mu_);
 
   // What Go tests read directly: cfg.n, cfg.rafts[i], cfg.connected[i].
   const int n;
@@ -91,11 +104,20 @@ class Config : public std::enable_shared_from_this<Config> {
   void checkTimeout();
   [[noreturn]] void applyFatal(const std::string& err) LAB_EXCLUDES(mu_);
   std::string dumpCluster() LAB_EXCLUDES(mu_);
+  std::string checkCommitted(int i, int index, const Command& cmd) LAB_REQUIRES(mu_);
+  void reportScenarios() LAB_EXCLUDES(mu_);
 
   lab::Mutex mu_;
   std::atomic<bool> finished_{false};
   std::shared_ptr<labrpc::Network> net_;
   const std::shared_ptr<Timeline> tl_;  // the failure timeline (timeline.hpp)
+  const bool strict_;                   // LAB_STRICT=1: the extra checks
+  const std::shared_ptr<Heard> heard_;  // every answer of every instance (strict.hpp)
+  const std::shared_ptr<Coverage> coverage_;
+  std::vector<std::pair<Scenario, bool>> declared_ LAB_GUARDED_BY(mu_);  // and whether strict mode requires it
+  // Strict mode: the command first applied at each index by any server. Unlike
+  // logs_, never reset by a snapshot or a restart.
+  std::map<int, Command> committed_ LAB_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<raftapi::Raft>> rafts_ LAB_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<raftapi::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
   std::vector<std::string> applyErr_ LAB_GUARDED_BY(mu_);

@@ -22,7 +22,7 @@
 //
 // Overridable: ticker() (the election timer loop), heartbeats() (a leader's
 // loop), askVote(), sendAppend(peer), applier(), Kill(), Start(), Snapshot(),
-// startActivities().
+// startActivities(), and the handlers RequestVote() and AppendEntries().
 #pragma once
 
 #include <boost/serialization/vector.hpp>
@@ -132,7 +132,7 @@ class Peer : public raftapi::Raft, public std::enable_shared_from_this<Peer> {
   int PersistBytes() override { return 0; }
 
   // The RPC handlers (Figure 2's receiver rules, persistence left out).
-  void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
+  virtual void RequestVote(const RequestVoteArgs& args, RequestVoteReply* reply) {
     lab::MutexLock lk(mu_);
     if (args.Term > currentTerm_) becomeFollower(args.Term);
     reply->Term = currentTerm_;
@@ -145,7 +145,7 @@ class Peer : public raftapi::Raft, public std::enable_shared_from_this<Peer> {
     }
   }
 
-  void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply) {
+  virtual void AppendEntries(const AppendEntriesArgs& args, AppendEntriesReply* reply) {
     lab::MutexLock lk(mu_);
     if (args.Term > currentTerm_ || (args.Term == currentTerm_ && role_ != Role::Follower))
       becomeFollower(args.Term);

@@ -18,6 +18,9 @@ using tester::Config;
 using tester::fatal;
 using tester::make_config;
 using tester::randInt;
+// Beyond Go: after begin(), each test names what it is there to exercise
+// (cfg->exercises, cfg->mustExercise); end() reports each (tester/scenario.hpp).
+using tester::Scenario;
 
 // How long an election may take: a whole second, far longer than the
 // timeouts the paper suggests, to give solutions plenty of room.

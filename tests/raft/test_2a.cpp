@@ -12,6 +12,7 @@ BOOST_AUTO_TEST_CASE(TestInitialElection2A) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2A): initial election");
+    cfg->exercises(Scenario::kLeaderElected);
 
     // One leader must emerge.
     cfg->checkOneLeader();
@@ -44,6 +45,7 @@ BOOST_AUTO_TEST_CASE(TestReElection2A) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2A): election after network failure");
+    cfg->exercises(Scenario::kLeaderChanged);
 
     int leader1 = cfg->checkOneLeader();
 
@@ -84,6 +86,7 @@ BOOST_AUTO_TEST_CASE(TestManyElections2A) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2A): multiple elections");
+    cfg->exercises(Scenario::kLeaderChanged);
 
     cfg->checkOneLeader();
 

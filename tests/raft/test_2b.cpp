@@ -23,6 +23,7 @@ BOOST_AUTO_TEST_CASE(TestBasicAgree2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): basic agreement");
+    cfg->exercises(Scenario::kLeaderElected);
 
     const int iters = 3;
     for (int index = 1; index < iters + 1; index++) {
@@ -46,6 +47,7 @@ BOOST_AUTO_TEST_CASE(TestRPCBytes2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): RPC byte count");
+    cfg->exercises(Scenario::kLeaderElected);
 
     cfg->one(99, servers, false);
     std::int64_t bytes0 = cfg->bytesTotal();
@@ -83,6 +85,7 @@ BOOST_AUTO_TEST_CASE(TestFollowerFailure2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): test progressive failure of followers");
+    cfg->exercises(Scenario::kLeaderElected);
 
     cfg->one(101, servers, false);
 
@@ -123,6 +126,7 @@ BOOST_AUTO_TEST_CASE(TestLeaderFailure2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): test failure of leaders");
+    cfg->exercises(Scenario::kLeaderChanged);
 
     cfg->one(101, servers, false);
 
@@ -161,6 +165,7 @@ BOOST_AUTO_TEST_CASE(TestFailAgree2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): agreement after follower reconnects");
+    cfg->exercises(Scenario::kLeaderElected);
 
     cfg->one(101, servers, false);
 
@@ -195,6 +200,8 @@ BOOST_AUTO_TEST_CASE(TestFailNoAgree2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): no agreement if too many followers disconnect");
+    cfg->exercises(Scenario::kLeaderChanged);
+    cfg->exercises(Scenario::kEntryOverwritten);
 
     cfg->one(10, servers, false);
 
@@ -238,6 +245,7 @@ BOOST_AUTO_TEST_CASE(TestConcurrentStarts2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): concurrent Start()s");
+    cfg->exercises(Scenario::kLeaderElected);
 
     bool success = false;
     for (int tryi = 0; tryi < 5; tryi++) {
@@ -327,6 +335,8 @@ BOOST_AUTO_TEST_CASE(TestRejoin2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): rejoin of partitioned leader");
+    cfg->exercises(Scenario::kLeaderChanged);
+    cfg->exercises(Scenario::kEntryOverwritten);
 
     cfg->one(101, servers, true);
 
@@ -367,6 +377,8 @@ BOOST_AUTO_TEST_CASE(TestBackup2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): leader backs up quickly over incorrect follower logs");
+    cfg->exercises(Scenario::kLeaderChanged);
+    cfg->exercises(Scenario::kEntryOverwritten);
 
     cfg->one(randInt(), servers, true);
 
@@ -427,6 +439,7 @@ BOOST_AUTO_TEST_CASE(TestCount2B) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2B): RPC counts aren't too high");
+    cfg->exercises(Scenario::kLeaderElected);
 
     auto rpcs = [&] {
       int n = 0;

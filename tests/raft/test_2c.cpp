@@ -15,6 +15,7 @@ BOOST_AUTO_TEST_CASE(TestPersist12C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): basic persistence");
+    cfg->exercises(Scenario::kRestartCaughtUp);
 
     cfg->one(11, servers, true);
 
@@ -61,6 +62,7 @@ BOOST_AUTO_TEST_CASE(TestPersist22C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): more persistence");
+    cfg->exercises(Scenario::kRestartCaughtUp);
 
     int index = 1;
     for (int iters = 0; iters < 5; iters++) {
@@ -109,6 +111,7 @@ BOOST_AUTO_TEST_CASE(TestPersist32C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): partitioned leader and one follower crash, leader restarts");
+    cfg->exercises(Scenario::kRestartCaughtUp);
 
     cfg->one(101, 3, true);
 
@@ -149,6 +152,9 @@ BOOST_AUTO_TEST_CASE(TestFigure82C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): Figure 8");
+    cfg->exercises(Scenario::kRestartCaughtUp);
+    cfg->exercises(Scenario::kEntryOverwritten);
+    cfg->exercises(Scenario::kTermsOverwritten);
 
     cfg->one(randInt(), 1, true);
 
@@ -205,6 +211,7 @@ BOOST_AUTO_TEST_CASE(TestUnreliableAgree2C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): unreliable agreement");
+    cfg->exercises(Scenario::kLeaderElected);
 
     auto wg = std::make_shared<tester::WaitGroup>();  // shared: starters may outlive a failed test
 
@@ -236,6 +243,8 @@ BOOST_AUTO_TEST_CASE(TestFigure8Unreliable2C) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2C): Figure 8 (unreliable)");
+    cfg->exercises(Scenario::kEntryOverwritten);
+    cfg->exercises(Scenario::kTermsOverwritten);
 
     cfg->one(lab::rand_intn(10000), 1, true);
 
@@ -290,6 +299,7 @@ void internalChurn(bool unreliable) {
     cfg->begin("Test (2C): unreliable churn");
   else
     cfg->begin("Test (2C): churn");
+  cfg->exercises(Scenario::kRestartCaughtUp);
 
   auto stop = std::make_shared<std::atomic<int>>(0);
 

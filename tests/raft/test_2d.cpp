@@ -20,6 +20,10 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
   Cleanup cleanup(cfg);
 
   cfg->begin(name);
+  cfg->mustExercise(Scenario::kSnapshotPersisted);
+  if (disconnect || crash) cfg->mustExercise(Scenario::kSnapshotInstalled);
+  if (crash) cfg->exercises(Scenario::kSnapshotRestored);
+  if (crash) cfg->exercises(Scenario::kRestartCaughtUp);
 
   cfg->one(randInt(), servers, true);
   int leader1 = cfg->checkOneLeader();
@@ -107,6 +111,8 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2D): crash and restart all servers");
+    cfg->mustExercise(Scenario::kSnapshotPersisted);
+    cfg->mustExercise(Scenario::kSnapshotRestored);
 
     cfg->one(randInt(), servers, true);
 
@@ -143,6 +149,8 @@ BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2D): snapshot initialization after crash");
+    cfg->mustExercise(Scenario::kSnapshotPersisted);
+    cfg->mustExercise(Scenario::kSnapshotRestored);
     cfg->one(randInt(), servers, true);
 
     // One command more than SnapShotInterval, so a snapshot is taken.
