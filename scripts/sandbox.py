@@ -2,7 +2,7 @@
 
     box = Sandbox(Limits(...))          probes what this machine allows, once
     box.describe()                      one line: what is enforced, what is not
-    r = box.run(argv, cwd=..., ro=[...], rw=[...], out_path=..., timeout=..., env=..., pass_fds=...)
+    r = box.run(argv, out_path, timeout, cwd=..., rw=[...], bind_files=[(src, inside)], env=..., pass_fds=...)
     r.status, r.secs, r.limit           exit code, -signal or None (time); the limit hit, if any
 
 Each run is confined by every layer the machine offers:
@@ -195,7 +195,7 @@ class Sandbox:
 
     def _bwrap_works(self):
         try:
-            p = subprocess.run(self._prefix([], []) + ["/bin/true"], stdout=subprocess.DEVNULL,
+            p = subprocess.run(self._prefix([]) + ["/bin/true"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, timeout=20, preexec_fn=self._drop_only)
             self.bwrap_error = p.stderr.decode(errors="replace").strip()
             return p.returncode == 0
@@ -216,7 +216,7 @@ class Sandbox:
             s += "; missing: " + "; ".join(self.missing)
         return s
 
-    def _prefix(self, ro, rw, cwd=None, files=()):
+    def _prefix(self, rw, cwd=None, files=()):
         if not self.bwrap:
             return []
         cmd = [self.bwrap, "--unshare-all", "--die-with-parent", "--new-session",
@@ -229,8 +229,6 @@ class Sandbox:
         for f in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/passwd", "/etc/group"):
             if os.path.exists(f):
                 cmd += ["--ro-bind", f, f]
-        for d in ro:
-            cmd += ["--ro-bind", d, d]
         for d in rw:
             cmd += ["--bind", d, d]
         for src, dst in files:
@@ -254,7 +252,7 @@ class Sandbox:
             for f in files:
                 os.lchown(os.path.join(base, f), NOBODY, NOBODY)
 
-    def run(self, argv, out_path, timeout, cwd=None, ro=(), rw=(), env=None, pass_fds=(), bind_files=(),
+    def run(self, argv, out_path, timeout, cwd=None, rw=(), env=None, pass_fds=(), bind_files=(),
             limits=None):
         """Runs argv confined; its output (stdout and stderr) goes to out_path.
         bind_files: (source, path inside) pairs, read-only; without bubblewrap
@@ -279,7 +277,7 @@ class Sandbox:
                 resource.setrlimit(resource.RLIMIT_NPROC, (lim.processes, lim.processes))
             self._drop_only()
 
-        cmd = self._prefix(list(ro), list(rw), cwd, bind_files) + list(argv)
+        cmd = self._prefix(list(rw), cwd, bind_files) + list(argv)
         start = time.time()
         with open(out_path, "wb") as out:
             p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
