@@ -10,6 +10,7 @@
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
 #   make corpus     the broken student Rafts of tests/corpus/: each one's message (also in make test)
+#   make mutants    the mutant catalogue (tests/mutants/): each classic bug's kill rate, faithful and strict
 #   make porcupine-test  the linearizability checker: the corpus's answers, the viewer (also in make test)
 #   make porcupine-bench the checker's time per corpus history
 #   make handout    cut the student tree into build/handout (or DIR=...); teachers only
@@ -68,7 +69,7 @@ asan-sim_LIBS   := $(sim_LIBS)
 
 VARIANTS := real sim tsan asan asan-sim
 
-.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build corpus check-rules gradescope
+.PHONY: all deps test lab bench tsan asan tsa compdb clean stress handout lab-build corpus check-rules gradescope mutants
 # A bare `make` builds every binary in the reference tree. A student tree (cut
 # by scripts/handout, which is not handed out) has no scripts/handout: there it
 # builds only build/$(MODE)/raft_tests, the binary make lab runs, minutes sooner.
@@ -175,6 +176,14 @@ check-rules:
 # its message checked (scripts/test-corpus; CASES=... for some).
 corpus: deps
 	@scripts/test-corpus --build $(BUILD) -j$(JOBS) $(CASES)
+
+# The mutant catalogue (tests/mutants/<name>.mut): classic Raft bugs, each a
+# small change to a copy of raft/, linked with build/sim's objects and run
+# over seeds in the faithful suite and with LAB_STRICT=1; the kill rates go to
+# build/mutants/report.md (scripts/mutants; MUTANTS_ARGS="-n 5 <name> ..." to narrow).
+mutants: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/sim/raft_tests
+	@scripts/mutants --no-build -j$(JOBS) $(MUTANTS_ARGS)
 
 # Figures, never assertions: the labrpc round trip in each backend (with a
 # bare hand-off as the baseline), then wall time of test suites, real vs sim.
