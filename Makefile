@@ -44,7 +44,7 @@ RAFTAPI    := $(wildcard raftapi/*.cpp)
 RAFT       := $(filter-out %_test.cpp,$(wildcard raft/*.cpp))
 RAFT_UNIT  := $(wildcard raft/*_test.cpp)
 TESTER     := $(wildcard tester/*.cpp)
-# Every Boost.Test binary links the verdict channel (scripts/grade and scripts/stress read it).
+# Every Boost.Test binary links the verdict channel (the grader and scripts/stress read it).
 VERDICT    := tests/support/verdict.cpp
 UNIT       := $(wildcard tests/unit/*.cpp) $(VERDICT)
 RAFT_TESTS := $(wildcard tests/raft/*.cpp) $(VERDICT)
@@ -182,6 +182,7 @@ corpus: deps
 # over seeds in the faithful suite and with LAB_STRICT=1; the kill rates go to
 # build/mutants/report.md (scripts/mutants; MUTANTS_ARGS="-n 5 <name> ..." to narrow).
 mutants: deps
+	@[ -x scripts/mutants ] || { echo "make mutants: this is a student tree (the mutants are changes to the reference)" >&2; exit 2; }
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/sim/raft_tests
 	@scripts/mutants --no-build -j$(JOBS) $(MUTANTS_ARGS)
 

@@ -21,12 +21,14 @@ MANIFEST = "student-paths"
 # Never handed out, never part of a grading build: the teachers' tools and
 # their tests, notes and CI; other Raft implementations (tests/impls/, and
 # the corpus of broken ones in tests/corpus/ with its runner: whole Rafts,
-# some close to working; the hostile submissions of tests/hostile/). README.md is left out because the handout writes
+# some close to working; the hostile submissions of tests/hostile/; the
+# mutants of tests/mutants/, changes to the reference). README.md is left out because the handout writes
 # the student's own.
 TEACHER_ONLY = [
     "scripts/grade", "scripts/rubric.json", "scripts/handout", "scripts/labtree.py", "scripts/sandbox.py",
     "scripts/gradescope", "scripts/rubric-gradescope.json", "scripts/test-tools", "scripts/test-timeline", "scripts/test-corpus",
-    "scripts/test-hostile", "tests/tools/", "tests/encoding/", "tests/impls/", "tests/corpus/", "tests/hostile/",
+    "scripts/test-hostile", "scripts/mutants", "tests/tools/", "tests/encoding/", "tests/impls/", "tests/corpus/",
+    "tests/hostile/", "tests/mutants/",
     "docs/", ".ci/", "README.md",
 ]
 
