@@ -167,11 +167,12 @@ class Verdict:
         return (self.fd, self.key_r)
 
     def started(self):
-        for fd in (self.fd, self.key_r):
-            try:
+        """Closes the parent's copies, once: a second close could hit a
+        descriptor number reused meanwhile (another run's, in a thread)."""
+        fds, self.fd, self.key_r = (self.fd, self.key_r), None, None
+        for fd in fds:
+            if fd is not None:
                 os.close(fd)
-            except OSError:
-                pass
 
     def read(self):
         self.started()
