@@ -159,6 +159,8 @@ test: check-rules all
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
+	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
+	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 
 lab: deps check-rules
 	@$(MAKE) --no-print-directory -j$(JOBS) $(LAB_BIN)
