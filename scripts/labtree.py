@@ -107,16 +107,17 @@ def untracked(root):
 def harness_files(root, paths):
     """Every file of the lab that is neither the student's nor teacher-only.
     In a git checkout: the files git tracks plus the new ones it does not
-    ignore, as they are in the working tree (what make would build); in any
-    other folder, every file that is not a build product."""
+    ignore, as they are in the working tree (what make would build; a file
+    git tracks counts even where its name looks like a build product, such as
+    the checker's corpus logs); in any other folder, every file that is not a
+    build product."""
     try:
         files = _git_files(root, "--cached", "--others", "--exclude-standard")
     except (OSError, subprocess.CalledProcessError):
-        files = _walk(root)
+        files = _walk(root)  # without the junk
     keep = set()
     for f in files:
         if (os.path.isfile(os.path.join(root, f)) and not is_student(f, paths)
-                and not is_student(f, TEACHER_ONLY)
-                and not any(_is_junk(part) for part in f.split("/"))):
+                and not is_student(f, TEACHER_ONLY)):
             keep.add(f)
     return sorted(keep)
