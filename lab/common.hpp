@@ -73,6 +73,11 @@ class RunRecord {
 // recorded, to stderr. For the abort paths.
 void print_runs();
 
+// The live activities of the calling activity's run, as the time-limit
+// report lists them ("\n    'sender' (#2) blocked in Chan::send on c ...").
+// For tests that must wait until another activity is blocked.
+std::string live_activities();
+
 // Prints "lab: <msg>", then print_runs(), and aborts the process.
 [[noreturn]] void abort_process(const std::string& msg);
 

@@ -60,6 +60,13 @@ std::string live_report_locked(RunState& rs, const Activity* except) {
   return group_report(lines);
 }
 
+std::string live_activities() {
+  Activity* a = tl_act;
+  if (a == nullptr) abort_process("lab::detail::live_activities() called outside a run");
+  std::lock_guard lk(a->run->m);
+  return live_report_locked(*a->run, nullptr);
+}
+
 std::string busiest_locked(RunState& rs) {
   const Activity* top = nullptr;
   std::uint64_t most = 0;

@@ -194,6 +194,8 @@ std::string Sim::live_report() const {
   return group_report(lines);
 }
 
+std::string live_activities() { return sim_or_die("lab::detail::live_activities").live_report(); }
+
 namespace {
 // "'S0 ticker' (#7, go at raft/raft.cpp:60): 412345 switches, 824690 lab:: calls, the last labrpc Call at raft/x.cpp:9"
 std::string busy_line(const FiberRec& r) {

@@ -12,10 +12,13 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <string>
 #include <string_view>
 
+#include "lab/common.hpp"
 #include "lab/lab.hpp"
 
 namespace labtest {
@@ -40,6 +43,22 @@ inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
               static_cast<unsigned long long>(r.trace_lines));
   std::fflush(stdout);
   return r;
+}
+
+// Inside a run: waits until the activity named `name` is blocked in a lab::
+// call whose report contains `in` ("Chan::send", "select"). A test that
+// needs another activity to be waiting waits for exactly that, rather than
+// sleeping for a time a loaded machine may outlast.
+inline void await_blocked(const std::string& name, const std::string& in) {
+  const std::string who = "'" + name + "' (#";
+  for (;;) {
+    const std::string report = lab::detail::live_activities();
+    for (std::size_t at = report.find(who); at != std::string::npos; at = report.find(who, at + 1)) {
+      const std::string line = report.substr(at, report.find('\n', at) - at);
+      if (line.find(") blocked in ") != std::string::npos && line.find(in) != std::string::npos) return;
+    }
+    lab::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace labtest

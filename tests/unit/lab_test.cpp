@@ -73,10 +73,11 @@ BOOST_AUTO_TEST_CASE(after_firesInDeadlineOrder) {
         order.push_back(v);
       };
     };
-    lab::after(90ms, push(3));
+    // 100 ms apart: in real time a preempted timer thread keeps the order.
+    lab::after(210ms, push(3));
     lab::after(10ms, push(1));
-    lab::after(50ms, push(2));
-    lab::sleep_for(200ms);
+    lab::after(110ms, push(2));
+    lab::sleep_for(400ms);
     lab::MutexLock lk(mu);
     LAB_CHECK((order == std::vector<int>{1, 2, 3}), "timers fired out of order");
   });
@@ -253,7 +254,7 @@ BOOST_AUTO_TEST_CASE(Chan_closeWhileSenderBlocked_failsSender) {
     lab::Chan<int> ch(0, "c");
     lab::ShutdownGuard guard;
     lab::go("sender", [&] { ch.send(1); });
-    lab::sleep_for(10ms);
+    labtest::await_blocked("sender", "Chan::send");
     ch.close();
     lab::sleep_for(10ms);
   });

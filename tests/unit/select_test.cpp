@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(select_blockedSend_closeFailsTheSelect) {
     lab::Chan<int> ch(0, "c"), other(0, "other");
     lab::ShutdownGuard guard;
     lab::go("selector", [&] { lab::select(lab::send(ch, 1), lab::recv(other)); });
-    lab::sleep_for(10ms);
+    labtest::await_blocked("selector", "select");
     ch.close();
     lab::sleep_for(10ms);
   });
@@ -413,7 +413,7 @@ BOOST_AUTO_TEST_CASE(select_cancelledWhileBlocked_throwsKilledAndWithdraws) {
         throw;
       }
     });
-    lab::sleep_for(20ms);
+    labtest::await_blocked("selector", "select");
     lab::shutdown();  // cancels the selector and waits for it
     LAB_CHECK(*killed, "the blocked select did not throw lab::Killed");
     a->send(5);  // buffered: stays there, no select takes it

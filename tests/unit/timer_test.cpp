@@ -48,10 +48,12 @@ BOOST_AUTO_TEST_CASE(Timer_fires_afterItsDurationWithTheFireTime) {
 
 BOOST_AUTO_TEST_CASE(Timer_stopBeforeItFires_returnsTrueAndItNeverFires) {
   auto r = labtest::run([] {
-    lab::Timer t(30ms, "t");
+    // Due far enough ahead that a preempted thread still stops it in time
+    // (real time), and watched past its deadline.
+    lab::Timer t(300ms, "t");
     LAB_CHECK(t.Stop(), "Stop of a pending timer returned false");
     LAB_CHECK(!t.Stop(), "a second Stop returned true");
-    int i = lab::select(lab::recv(t.C()), lab::timeout(100ms));
+    int i = lab::select(lab::recv(t.C()), lab::timeout(400ms));
     LAB_CHECK(i == 1, "a stopped timer fired");
   });
   LAB_REQUIRE_PASSED(r);
@@ -72,7 +74,7 @@ BOOST_AUTO_TEST_CASE(Timer_stopAfterFiringUnreceived_returnsTrueAndDropsTheValue
 
 BOOST_AUTO_TEST_CASE(Timer_reset_postponesTheFiringAndReportsWhetherItWasActive) {
   auto r = labtest::run([] {
-    lab::Timer t(40ms, "t");
+    lab::Timer t(500ms, "t");  // still pending after the sleep, however late it ends
     lab::sleep_for(20ms);
     const auto resetAt = lab::now();
     LAB_CHECK(t.Reset(60ms), "Reset of a pending timer returned false");
@@ -124,17 +126,19 @@ BOOST_AUTO_TEST_CASE(Timer_manyResets_onlyTheLastFires) {
 BOOST_AUTO_TEST_CASE(Timer_inSelect_racesAChannel) {
   auto r = labtest::run([] {
     lab::Chan<int> ch(0, "ch");
-    lab::Timer t(30ms, "election timer");
+    // The send is due long before the timer, so in real time a preempted
+    // sender still comes first.
+    lab::Timer t(300ms, "election timer");
     lab::ShutdownGuard guard;
     lab::go("sender", [&] {
       lab::sleep_for(10ms);
       ch.send(1);
     });
     int i = lab::select(lab::recv(t.C()), lab::recv(ch));
-    LAB_CHECK(i == 1, "the timer won against a send due 20 ms earlier");
+    LAB_CHECK(i == 1, "the timer won against a send due 290 ms earlier");
     i = lab::select(lab::recv(t.C()), lab::recv(ch));
     LAB_CHECK(i == 0, "the timer did not fire");
-    LAB_CHECK(lab::now() >= 30ms, "fired early");
+    LAB_CHECK(lab::now() >= 300ms, "fired early");
   });
   LAB_REQUIRE_PASSED(r);
 }
