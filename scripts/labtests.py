@@ -15,6 +15,7 @@ test or one part is run, and on what a line of a test's output means.
                                 pass or fail, which the test's output cannot forge
     judge(status, verdict, t)   the one rule scripts/grade and scripts/stress decide by
     RpcWatch                    a warning when a test's RPC count is far above the Go handout's
+    Scenarios                   over many runs: in how many each test's scenarios happened
 """
 import os
 import re
@@ -274,3 +275,38 @@ class RpcWatch:
             return None
         return ("  warning: %d RPCs, %.0f\u00d7 the Go handout's %d for \"%s\": a retry loop without a pause, "
                 "or heartbeats far more often than needed?" % (rpcs, rpcs / ref, ref, self.title))
+
+
+# The tester's scenario lines (tester/scenario.hpp), every one of them with
+# LAB_SCENARIOS=1: "scenario snapshot-installed: exercised" or
+# "scenario snapshot-installed: NOT exercised (no snapshot reached ...)".
+_SCENARIO = re.compile(r"^scenario ([\w-]+): (exercised|NOT exercised)")
+
+
+def scenario_lines(text):
+    """[(name, happened)] from one run's output, in order."""
+    found = []
+    for line in text.splitlines():
+        m = _SCENARIO.match(line)
+        if m:
+            found.append((m.group(1), m.group(2) == "exercised"))
+    return found
+
+
+class Scenarios:
+    """Per test and scenario, in how many runs it happened, over the runs
+    that reported it (a run that failed before the test's end() reports
+    none)."""
+
+    def __init__(self):
+        self.counts = {}  # test -> scenario -> [happened, reported]
+
+    def add(self, test, found):
+        for name, happened in found:
+            c = self.counts.setdefault(test, {}).setdefault(name, [0, 0])
+            c[0] += 1 if happened else 0
+            c[1] += 1
+
+    def words(self, test):
+        """["snapshot-installed exercised in 3/4 runs", ...] for one test."""
+        return ["%s exercised in %d/%d runs" % (name, yes, n) for name, (yes, n) in self.counts.get(test, {}).items()]
