@@ -6,6 +6,8 @@
 #include <fstream>
 #include <string_view>
 
+#include "lab/json.hpp"
+
 // viewer.html, linked in as bytes with a terminating NUL (porcupine.mk makes
 // viewer.o depend on it; the path is relative to the repository root, where
 // make runs the compiler).
@@ -38,7 +40,7 @@ std::string partOutcomeName(PartOutcome o) {
 
 namespace {
 
-// JSON text, safe inside a <script> element: <, > and & are escaped too.
+// JSON text, safe inside a <script> element (lab/json.hpp).
 // Each value writes the comma that separates it from the previous one.
 class Json {
  public:
@@ -80,22 +82,7 @@ class Json {
   void sep() {
     if (comma_) out_ += ',';
   }
-  void quoted(std::string_view s) {
-    out_ += '"';
-    for (unsigned char c : s) {
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += static_cast<char>(c);
-      } else if (c < 0x20 || c == '<' || c == '>' || c == '&') {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out_ += buf;
-      } else {
-        out_ += static_cast<char>(c);
-      }
-    }
-    out_ += '"';
-  }
+  void quoted(std::string_view s) { lab::append_json_string(out_, s); }
   std::string out_;
   bool comma_ = false;
 };

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lab/json.hpp"
+
 // timeline.html, linked in as bytes with a terminating NUL. The Makefile
 // makes timeline.o depend on it; the path is relative to the repository
 // root, where make runs the compiler.
@@ -51,37 +53,7 @@ struct Out {
     s.append(buf, p);
   }
   void us(std::int64_t t) { num(t / 1000); }  // ns -> µs
-  void str(std::string_view v) {
-    s += '"';
-    for (unsigned char c : v) {
-      switch (c) {
-        case '"':
-          s += "\\\"";
-          break;
-        case '\\':
-          s += "\\\\";
-          break;
-        case '\n':
-          s += "\\n";
-          break;
-        case '\t':
-          s += "\\t";
-          break;
-        case '<':  // never "</script>" inside the page's data
-          s += "\\u003c";
-          break;
-        default:
-          if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            s += buf;
-          } else {
-            s += static_cast<char>(c);
-          }
-      }
-    }
-    s += '"';
-  }
+  void str(std::string_view v) { lab::append_json_string(s, v); }  // safe inside the page
   void key(const char* k) {
     if (!s.empty() && s.back() != '{' && s.back() != '[') s += ',';
     str(k);
