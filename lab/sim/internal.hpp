@@ -382,6 +382,7 @@ struct RunShared {
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
+  std::atomic<int> tid{0};  // the simulation thread's, for the watchdog's /proc reads
   Result result;
   std::unique_ptr<Sim> sim;
 };

@@ -348,6 +348,7 @@ Result Sim::main_loop(std::function<void()> root) {
 void sim_thread(const std::shared_ptr<RunShared>& sh, std::function<void()> root) {
   Sim& sim = *sh->sim;
   tl_sim = &sim;
+  sh->tid.store(static_cast<int>(gettid()));
   thread_altstack();
   bf::use_scheduling_algorithm<SimAlgo>(&sim);
   if (std::getenv("LAB_NO_GUARD") == nullptr) guard_enable(true);

@@ -356,7 +356,9 @@ BOOST_AUTO_TEST_CASE(watchdog_busyLoop_abortsAsSpinning) {
   BOOST_CHECK_MESSAGE(contains(c.err, "WATCHDOG"), c.err);
   BOOST_CHECK_MESSAGE(contains(c.err, "SPINNING without blocking or yielding"), c.err);
   BOOST_CHECK_MESSAGE(contains(c.err, "activity 'spinner' (#2) at virtual t=0.002000"), c.err);
-  BOOST_CHECK(std::chrono::steady_clock::now() - wall < 10s);
+  // The watchdog counts only the time the spinner had a CPU: on a loaded
+  // machine its second takes longer than a second of wall time.
+  BOOST_CHECK(std::chrono::steady_clock::now() - wall < 30s);
 }
 
 // A failure recorded before the process ends is printed, not lost: here an
