@@ -128,6 +128,8 @@ $(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(
 # The linearizability checker (porcupine/) and its tests: make porcupine-test,
 # make porcupine-bench (part of make test).
 include porcupine/porcupine.mk
+# The key/value labs: the rsm (4A) and its tests, build/<variant>/rsm_tests.
+include kvraft/kvraft.mk
 
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
@@ -224,7 +226,8 @@ endif
 # including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a
 # second run checks only what changed. Part of make test.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
-           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp)
+           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp) \
+           $(KVRAFT_SRC)
 TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
 TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
 build/tsa/sim/%.ok: %.cpp | deps
