@@ -161,6 +161,7 @@ test: check-rules all
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
+	@[ ! -d tests/rsm ] || $(MAKE) --no-print-directory rsm-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
 	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 

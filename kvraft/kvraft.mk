@@ -25,5 +25,5 @@ rsm-smoke: deps
 	@for s in 1 2; do \
 	  LAB_SEED=$$s $(BUILD)/sim/rsm_tests --report_level=short > $(BUILD)/sim/rsm_smoke_$$s.log 2>&1 || \
 	    { tail -n 30 $(BUILD)/sim/rsm_smoke_$$s.log; echo "FAILED: LAB_SEED=$$s $(BUILD)/sim/rsm_tests"; exit 1; }; \
-	  tail -n 1 $(BUILD)/sim/rsm_smoke_$$s.log | sed "s/^/rsm-smoke seed $$s: /"; \
+	  grep -m1 "test cases out of" $(BUILD)/sim/rsm_smoke_$$s.log | sed "s/^ */rsm-smoke seed $$s: /"; \
 	done
