@@ -4,7 +4,8 @@
 #                   in a student tree, only what make lab runs (see lab-build)
 #   make lab        run the Raft lab tests (2A-2D) with the Go-style report
 #                   (simulation by default; MODE=real for real threads and time;
-#                    PART=2B or TEST=TestBackup2B to narrow it;
+#                    PART=2B or TEST=TestBackup2B to narrow it; PART=4A or 4C
+#                    for the rsm tests;
 #                    IMPL=<name> for the Raft in tests/impls/<name>/)
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
@@ -132,7 +133,7 @@ include porcupine/porcupine.mk
 include kvraft/kvraft.mk
 
 # The binary make lab and make stress run.
-LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
+LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)$(or $(LAB_SUITE),raft_tests)
 
 # The failure timeline's page is linked into timeline.o (.incbin).
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tester/timeline.o: tester/timeline.html))

@@ -5,6 +5,7 @@
 #
 #   build/<variant>/rsm_tests   the rsm tests (4A, and TestSnapshot4C), on the
 #                               reference Raft of raft/
+#   make lab PART=4A            the rsm tests of a part (4A, 4C) with make lab's report
 #   make rsm-smoke              two seeds of every rsm test in simulation
 #                               (part of make test)
 
@@ -18,6 +19,10 @@ $(BUILD)/$(1)/rsm_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 endef
 $(foreach v,$(VARIANTS),$(eval $(call kvraft_rules,$(v))))
+
+# make lab PART=4A (or 4C, or TEST=<a test of those parts>) runs the rsm
+# tests: the Makefile's LAB_BIN takes this binary when LAB_SUITE is set.
+LAB_SUITE = $(if $(filter 4A 4C,$(PART))$(filter %4A %4C,$(TEST)),rsm_tests)
 
 .PHONY: rsm-smoke
 rsm-smoke: deps
