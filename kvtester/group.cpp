@@ -126,7 +126,7 @@ void ServerGrp::StartServers() {
   ConnectAll();
 }
 
-// Shuts server i down by isolating it: off the network, deleted (so no
+// Takes server i down: cut off from the others, deleted (so that no
 // client gets a reply for something persisted into the superseded
 // persister), its persister swapped for a copy, then its services killed.
 void ServerGrp::ShutdownServer(int i) {

@@ -127,7 +127,7 @@ std::pair<rpc::Err, std::any> RSM::Submit(std::any req) {
   return out;
   // ELSE
   // (void)req;
-  // return {rpc::ErrWrongLeader, {}};  // i'm dead, try another server
+  // return {rpc::ErrWrongLeader, {}};  // nothing done: the caller tries another server
   // END SOLUTION
 }
 

@@ -101,11 +101,10 @@ BOOST_AUTO_TEST_CASE(TestLeaderPartition4A) {
   runTest(-1, [](const std::shared_ptr<Test>& ts) {
     ts->cfg->Begin("Test Leader Partition");
 
-    // submit an Inc
     IncRep r = ts->oneInc();
     ts->checkCounter(r.N, NSRV);
 
-    // partition leader
+    // The leader alone on one side, the other two on the other.
     auto [found, l] = ts->Leader();
     if (!found) l = 0;
     auto [p1, p2] = ts->g->MakePartition(l);
@@ -114,7 +113,7 @@ BOOST_AUTO_TEST_CASE(TestLeaderPartition4A) {
     auto done = std::make_shared<lab::Chan<bool>>(0, "done");
     auto minority = ts->srv(l);
     lab::go("minority submitters", [minority, done] {
-      // Submit many Dec's concurrently, which will never commit
+      // A hundred Decs to the cut-off leader: none may ever commit.
       const int NSUBMIT = 100;
       auto wg = std::make_shared<WaitGroup>();
       for (int i = 0; i < NSUBMIT; i++) {
@@ -129,20 +128,19 @@ BOOST_AUTO_TEST_CASE(TestLeaderPartition4A) {
       done->send(true);
     });
 
-    // give old leader some time to submit
+    // Let the Decs reach the old leader's log first.
     lab::sleep_for(10ms);
 
-    // submit an Inc in the majority
+    // The majority goes on without it.
     IncRep rep = Test::asIncRep(ts->onePartition(p1, Inc{}), "onePartition");
 
     if (done->recv_for(1s)) ts->cfg->Fatalf("Dec's in minority completed; Submit returns {}");
 
-    // reconnect leader; with three servers this heals the partition
+    // Back on the network; with three servers nothing is cut off any more.
     ts->connect(l);
 
     if (!done->recv_for(1s)) ts->cfg->Fatalf("Submit after healing didn't return");
 
-    // check that all replicas have the same value for counter
     ts->checkCounter(rep.N, NSRV);
   });
 }
@@ -162,19 +160,15 @@ BOOST_AUTO_TEST_CASE(TestRestartReplay4A) {
   });
 }
 
-// Kill should close the applyCh, so that the rsm learns it is done and
-// every Submit waiting in it returns.
+// Submits in flight when every server is killed must all return.
 BOOST_AUTO_TEST_CASE(TestShutdown4A) {
   runTest(-1, [](const std::shared_ptr<Test>& ts) {
     const int NSUBMIT = 100;
     ts->cfg->Begin("Test Shutdown");
 
-    // Submit many Null's concurrently
     auto done = std::make_shared<lab::Chan<bool>>(0, "done");
     concurrentNulls(ts, NSUBMIT, done);
-
-    // give some Submits time to be in flight
-    lab::sleep_for(20ms);
+    lab::sleep_for(20ms);  // a head start before the shutdown
     ts->g->Shutdown();
 
     if (!done->recv_for(std::chrono::seconds(NSEC + 1))) ts->cfg->Fatalf("Submit didn't stop after shutdown");
@@ -195,12 +189,9 @@ BOOST_AUTO_TEST_CASE(TestRestartSubmit4A) {
 
     lab::sleep_for(1s);
 
-    // Submit many Null's concurrently
     auto done = std::make_shared<lab::Chan<bool>>(0, "done");
     concurrentNulls(ts, NSUBMIT, done);
-
-    // give some Submits time to be in flight
-    lab::sleep_for(20ms);
+    lab::sleep_for(20ms);  // a head start before the shutdown
     ts->g->Shutdown();
 
     if (!done->recv_for(std::chrono::seconds(NSEC + 1))) ts->cfg->Fatalf("Submit didn't stop after shutdown");
@@ -231,11 +222,9 @@ BOOST_AUTO_TEST_CASE(TestSnapshot4C) {
       ts->cfg->Fatalf("logs were not trimmed (" + std::to_string(sz) + " > 2 * " + std::to_string(MAXRAFTSTATE) +
                       ")");
 
-    // rsm must have saved state because sz > MAXRAFTSTATE
+    // The restarted servers start from their snapshots, then the log after them.
     ts->g->Shutdown();
     ts->g->StartServers();
-
-    // make restarted servers do one increment
     ts->oneInc();
 
     ts->checkCounter(N + 1, NSRV);
