@@ -4,7 +4,8 @@
 #                   in a student tree, only what make lab runs (see lab-build)
 #   make lab        run the Raft lab tests (2A-2D) with the Go-style report
 #                   (simulation by default; MODE=real for real threads and time;
-#                    PART=2B or TEST=TestBackup2B to narrow it;
+#                    PART=2B or TEST=TestBackup2B to narrow it; PART=4A or 4C
+#                    for the rsm tests;
 #                    IMPL=<name> for the Raft in tests/impls/<name>/)
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
@@ -128,9 +129,11 @@ $(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(
 # The linearizability checker (porcupine/) and its tests: make porcupine-test,
 # make porcupine-bench (part of make test).
 include porcupine/porcupine.mk
+# The key/value labs: the rsm (4A) and its tests, build/<variant>/rsm_tests.
+include kvraft/kvraft.mk
 
 # The binary make lab and make stress run.
-LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
+LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)$(or $(LAB_SUITE),raft_tests)
 
 # The failure timeline's page is linked into timeline.o (.incbin).
 $(foreach v,$(VARIANTS),$(eval $(BUILD)/$(v)/obj/tester/timeline.o: tester/timeline.html))
@@ -159,6 +162,7 @@ test: check-rules all
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
+	@[ ! -d tests/rsm ] || $(MAKE) --no-print-directory rsm-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
 	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 
@@ -224,7 +228,8 @@ endif
 # including the benchmarks; lab/sim/ with LAB_SIM. One stamp per source, so a
 # second run checks only what changed. Part of make test.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
-           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp)
+           $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp) \
+           $(KVRAFT_SRC)
 TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
 TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
 build/tsa/sim/%.ok: %.cpp | deps
