@@ -6,8 +6,8 @@
 #   build/<variant>/rsm_tests   the rsm tests (4A, and TestSnapshot4C), on the
 #                               reference Raft of raft/
 #   make lab PART=4A            the rsm tests of a part (4A, 4C) with make lab's report
-#   make rsm-smoke              two seeds of every rsm test in simulation
-#                               (part of make test)
+#   make rsm-smoke              two seeds of every rsm test in simulation and
+#                               one run in real time (part of make test)
 
 RSM_SRC       := $(wildcard kvraft/rsm/*.cpp)
 KVTESTER_SRC  := $(wildcard kvtester/*.cpp)
@@ -32,3 +32,7 @@ rsm-smoke: deps
 	    { tail -n 30 $(BUILD)/sim/rsm_smoke_$$s.log; echo "FAILED: LAB_SEED=$$s $(BUILD)/sim/rsm_tests"; exit 1; }; \
 	  grep -m1 "test cases out of" $(BUILD)/sim/rsm_smoke_$$s.log | sed "s/^ */rsm-smoke seed $$s: /"; \
 	done
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/real/rsm_tests
+	@$(BUILD)/real/rsm_tests --report_level=short > $(BUILD)/real/rsm_smoke.log 2>&1 || \
+	  { tail -n 30 $(BUILD)/real/rsm_smoke.log; echo "FAILED: $(BUILD)/real/rsm_tests"; exit 1; }
+	@grep -m1 "test cases out of" $(BUILD)/real/rsm_smoke.log | sed "s/^ */rsm-smoke real: /"
