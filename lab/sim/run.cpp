@@ -2,12 +2,14 @@
 // watches it (the watchdog); and the verbs that end or judge a run from inside
 // it (shutdown, fail), with its seeded random source and its trace.
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -55,6 +57,33 @@ std::int64_t runqueue_ns(int tid) {
   return ok ? static_cast<std::int64_t>(waiting) : -1;
 }
 
+// Whether thread `tid` of this process is held up by the machine rather
+// than by the code it runs: in uninterruptible sleep (state D: a disk or
+// memory stall) or writing to stdout or stderr (a log going to a slow disk,
+// or to a pipe nobody reads, such as a paused pager). False when /proc does
+// not say.
+bool held_by_the_machine(int tid) {
+  if (tid <= 0) return false;
+  char path[64], buf[256];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+  if (std::FILE* f = std::fopen(path, "r")) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    const char* end = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
+    if (end != nullptr && end[1] == ' ' && end[2] == 'D') return true;
+  }
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+  if (std::FILE* f = std::fopen(path, "r")) {
+    long nr = -1;
+    unsigned long fd = 0;
+    const bool ok = std::fscanf(f, "%ld %lx", &nr, &fd) == 2;
+    std::fclose(f);
+    if (ok && (nr == SYS_write || nr == SYS_writev) && (fd == 1 || fd == 2)) return true;
+  }
+  return false;
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -74,7 +103,8 @@ Result run(const Options& opts, std::function<void()> root) {
   // frozen_limit() while it keeps going is a livelock: the simulation thread
   // is asked to fail the run (Sim::on_frozen), then to park whoever still
   // loops; if even that does not end the run, the process aborts. Both
-  // count only the time the simulation thread was not waiting for a CPU.
+  // count only the time the simulation thread was not waiting for a CPU,
+  // nor held up by the machine (held_by_the_machine, sampled at each look).
   const auto limit = watchdog_limit();
   const auto frozen = frozen_limit();
   clockid_t cid{};
@@ -95,16 +125,24 @@ Result run(const Options& opts, std::function<void()> root) {
     const std::int64_t now = runqueue_ns(sh->tid.load(std::memory_order_relaxed));
     return std::chrono::nanoseconds(then >= 0 && now >= then ? now - then : 0);
   };
+  std::chrono::steady_clock::duration held{}, vheld{};  // held up by the machine since `since`, `vsince`
+  auto last_look = since;
   {
     std::unique_lock lk(sh->m);
     while (!sh->done) {
       sh->cv.wait_for(lk, std::chrono::milliseconds(50));
       if (sh->done) break;
       auto wall = std::chrono::steady_clock::now();
+      if (held_by_the_machine(sh->tid.load(std::memory_order_relaxed))) {
+        held += wall - last_look;
+        vheld += wall - last_look;
+      }
+      last_look = wall;
       std::int64_t v = probe.now_ns.load(std::memory_order_relaxed);
       if (v != vseen) {
         vseen = v;
         vsince = wall;
+        vheld = {};
         rq_vsince = runqueue_ns(sh->tid.load(std::memory_order_relaxed));
         stage = 0;
       }
@@ -112,9 +150,10 @@ Result run(const Options& opts, std::function<void()> root) {
       if (p != seen) {
         seen = p;
         since = wall;
+        held = {};
         rq_since = runqueue_ns(sh->tid.load(std::memory_order_relaxed));
         if (have_cpu) cpu_since = thread_cpu(cid);
-        if (stage == 0 && wall - vsince >= frozen && wall - vsince - starved(rq_vsince) >= frozen) {
+        if (stage == 0 && wall - vsince >= frozen && wall - vsince - vheld - starved(rq_vsince) >= frozen) {
           probe.frozen_ms.store(std::chrono::duration_cast<std::chrono::milliseconds>(wall - vsince).count(),
                                 std::memory_order_relaxed);
           probe.frozen_request.store(1, std::memory_order_relaxed);
@@ -138,8 +177,8 @@ Result run(const Options& opts, std::function<void()> root) {
         continue;
       }
       if (wall - since < limit) continue;
-      const auto waited = starved(rq_since);
-      if (wall - since - waited < limit) continue;  // runnable, but the machine gave it no CPU
+      const auto waited = starved(rq_since) + held;
+      if (wall - since - waited < limit) continue;  // the machine's doing: no CPU, a disk, a full pipe
       double stalled = std::chrono::duration<double>(wall - since - waited).count();
       double cpu = have_cpu ? std::chrono::duration<double>(thread_cpu(cid) - cpu_since).count() : 0;
       int share = static_cast<int>(100 * cpu / stalled + 0.5);
@@ -154,7 +193,7 @@ Result run(const Options& opts, std::function<void()> root) {
                                       "primitive or call lab::yield())") +
                         ", CPU " + std::to_string(share) + " % during the stall" +
                         (waited >= std::chrono::milliseconds(100)
-                             ? " (not counting " + format_seconds(waited) + " s it waited for a CPU)"
+                             ? " (not counting " + format_seconds(waited) + " s it waited for a CPU or the disk)"
                              : std::string());
       abort_process(msg);
     }

@@ -45,8 +45,10 @@ struct Child {
   bool aborted() const { return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT; }
 };
 
-// Runs body inside lab::run in a forked child, with `env` set there.
-Child run_in_child(std::function<void()> body, std::vector<std::pair<const char*, const char*>> env = {}) {
+// Runs body inside lab::run in a forked child, with `env` set there; its
+// stderr is read from `read_after` on.
+Child run_in_child(std::function<void()> body, std::vector<std::pair<const char*, const char*>> env = {},
+                   std::chrono::milliseconds read_after = std::chrono::milliseconds(0)) {
   int fds[2];
   BOOST_REQUIRE(pipe(fds) == 0);
   std::fflush(nullptr);
@@ -65,6 +67,7 @@ Child run_in_child(std::function<void()> body, std::vector<std::pair<const char*
     _exit(0);
   }
   close(fds[1]);
+  std::this_thread::sleep_for(read_after);
   Child c;
   char buf[4096];
   for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) c.err.append(buf, static_cast<std::size_t>(n));
@@ -359,6 +362,20 @@ BOOST_AUTO_TEST_CASE(watchdog_busyLoop_abortsAsSpinning) {
   // The watchdog counts only the time the spinner had a CPU: on a loaded
   // machine its second takes longer than a second of wall time.
   BOOST_CHECK(std::chrono::steady_clock::now() - wall < 30s);
+}
+
+// A run whose output waits for its reader (a paused pager, a slow disk) is
+// held up by the machine, not stuck: the watchdog does not count that time.
+BOOST_AUTO_TEST_CASE(watchdog_outputToAPipeNobodyReadsYet_isNoStall) {
+  auto c = run_in_child(
+      [] {
+        const std::string line = std::string(999, 'x') + "\n";
+        for (int i = 0; i < 1000; i++) std::fputs(line.c_str(), stderr);  // 1 MB: the pipe holds 64 kB
+      },
+      {}, std::chrono::milliseconds(2500));
+  BOOST_CHECK_MESSAGE(!c.abnormal() && !contains(c.err, "WATCHDOG"),
+                      "status " << c.status << ": " << c.err.substr(c.err.rfind('x') + 1));
+  BOOST_CHECK_EQUAL(c.err.size(), 1000u * 1000u);
 }
 
 // A failure recorded before the process ends is printed, not lost: here an
