@@ -274,9 +274,18 @@ std::vector<std::string> addr2line(const char* module, const std::vector<std::ui
       if (line.find(" at /usr/") != std::string::npos) continue;  // the standard library's and Boost's inlining
       line = "\n         " + line.substr(line.find_first_not_of(' '));
     }
-    if (line.size() > 240) line = line.substr(0, 237) + "...";
     if (!root.empty())
       for (std::size_t at; (at = line.find(root)) != std::string::npos;) line.erase(at, root.size());
+    // A long line (a lambda's name, a tree checked out deep) loses part of
+    // its function's name, never the file and line it is at.
+    constexpr std::size_t kMax = 240;
+    if (line.size() > kMax) {
+      const std::size_t at = line.rfind(" at ");
+      if (at != std::string::npos && line.size() - at <= kMax / 2)
+        line = line.substr(0, kMax - (line.size() - at) - 3) + "..." + line.substr(at);
+      else
+        line = line.substr(0, kMax - 3) + "...";
+    }
     out[static_cast<std::size_t>(i)] += line;
   }
   return out;
