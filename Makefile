@@ -128,6 +128,8 @@ $(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(
 # The linearizability checker (porcupine/) and its tests: make porcupine-test,
 # make porcupine-bench (part of make test).
 include porcupine/porcupine.mk
+# The scripted scenarios of the paper's traps: make scripted (and a smoke in make test).
+include tests/raft/scripted.mk
 
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)raft_tests
@@ -159,6 +161,7 @@ test: check-rules all
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
+	@$(MAKE) --no-print-directory scripted-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
 	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 
