@@ -342,4 +342,80 @@ BOOST_AUTO_TEST_CASE(StaleAppend_matchingEntries_notTruncated) {
   });
 }
 
+// A vote granted in one election must not count in a later one (Figure 2,
+// Candidates: "votes received from majority of servers" means votes of this
+// term). Server 0 stands and server 1 votes for it; that reply is held until
+// server 0 stands again in a later term, which nobody hears of. A candidate
+// that counts the old vote declares itself leader of a term in which no
+// other server has even been: no majority can have voted for it.
+BOOST_AUTO_TEST_CASE(StaleVote_earlierTermReply_notCounted) {
+  runTest([] {
+    const int servers = 3;
+    auto cfg = make_config(servers, false, false);
+    Cleanup cleanup(cfg);
+    auto wire = Wire::make(cfg);
+    cfg->begin("Scripted: a vote reply from an earlier term is not counted");
+
+    // Only 0 may stand, and only 1 hears it. 1's term rises only when a
+    // real vote request reaches it (nobody else talks to it, and asking
+    // whether it would vote changes nothing): the first reply after that
+    // answers 0's request for a real vote. Hold it.
+    wire->mayStand({0});
+    auto r0 = cfg->rafts(0);
+    auto r1 = cfg->rafts(1);
+    auto staleTerm = std::make_shared<int>(0);
+    wire->rule([r0, r1, staleTerm](const Rpc& m) {
+      // Once the vote is held, nothing 0 sends as a leader reaches anyone:
+      // the others' terms show which elections they took part in.
+      if (*staleTerm != 0 && !m.reply && m.from == 0 && m.method == kAppend) return Decision::Drop;
+      if (m.method != kVote) return Decision::Deliver;
+      if (!m.reply && m.from == 0 && m.to == 2) return Decision::Drop;
+      if (*staleTerm == 0) {
+        if (m.reply && m.from == 0 && m.to == 1 && r1->GetState().term > 0) {
+          *staleTerm = r1->GetState().term;
+          return Decision::Hold;
+        }
+        return Decision::Deliver;
+      }
+      // Then 0 may ask again whether it could win (its term unchanged), but
+      // a request it sends from a later term reaches nobody.
+      if (!m.reply && m.from == 0 && r0->GetState().term > *staleTerm) return Decision::Drop;
+      return Decision::Deliver;
+    });
+    const Seen held = wire->waitFor(
+        0, [](const Seen& s) { return s.rpc.method == kVote && s.rpc.reply && s.decision == Decision::Hold; },
+        10 * RaftElectionTimeout, "a vote of server 1 for server 0");
+    const int t = r1->GetState().term;
+
+    // Wait until 0 stands in a later term, then deliver the old vote.
+    const lab::Duration deadline = lab::now() + 10 * RaftElectionTimeout;
+    while (r0->GetState().term <= t) {
+      if (lab::now() > deadline) fatal("scripted: server 0 did not stand again after term " + std::to_string(t));
+      lab::sleep_for(10ms);
+    }
+    cfg->release(held.rpc.call, true);
+
+    // To lead a term, a majority must have voted in it, so some other
+    // server must have reached that term.
+    for (int k = 0; k < 50; k++) {
+      auto [term0, leader0] = r0->GetState();
+      if (leader0) {
+        const int term1 = r1->GetState().term, term2 = cfg->rafts(2)->GetState().term;
+        if (term1 < term0 && term2 < term0)
+          fatal("scripted: server 0 leads term " + std::to_string(term0) + ", but servers 1 and 2 are in terms " +
+                std::to_string(term1) + " and " + std::to_string(term2) +
+                ": no majority voted in its term (a vote granted in term " + std::to_string(t) + " was counted)");
+      }
+      lab::sleep_for(10ms);
+    }
+
+    // Then anyone may stand, and the cluster agrees.
+    wire->rule(nullptr);
+    wire->mayStand({0, 1, 2});
+    cfg->one(101, servers, true);
+
+    cfg->end();
+  });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
