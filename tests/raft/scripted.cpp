@@ -252,15 +252,22 @@ BOOST_AUTO_TEST_CASE(Figure8_commitRule_ownTermCommitsEarlier) {
 
     // S5, back with its entry of term tb at index 2, asks S2, S3 and S4 for
     // votes; each has a last entry of a later term, so none may grant it,
-    // and no server may lead.
+    // and no server may lead. Should S5 claim to lead all the same, its
+    // appends reach nobody, so that the claim itself is what fails.
     cfg->crash1(0);
+    wire->rule([](const Rpc& m) {
+      return !m.reply && m.from == 4 && m.method == kAppend ? Decision::Drop : Decision::Deliver;
+    });
     cfg->start1(4, &Config::applier);
     cfg->connect(4);
     wire->mayStand({4});
-    lab::sleep_for(2 * RaftElectionTimeout);
-    cfg->checkNoLeader();
+    for (lab::Duration t0 = lab::now(); lab::now() - t0 < 2 * RaftElectionTimeout;) {
+      cfg->checkNoLeader();
+      lab::sleep_for(10ms);
+    }
 
     // Any of the others may then lead; the committed entries stay.
+    wire->rule(nullptr);
     wire->mayStand({0, 1, 2, 3, 4});
     cfg->one(105, servers - 1, true);
     expectCommitted(*cfg, 2, 102, servers - 1);
