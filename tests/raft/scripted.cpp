@@ -13,6 +13,7 @@
 // The steps use only what the harness knows of any Raft: the RPC names, the
 // servers at both ends, Start, GetState and what is applied; never the
 // fields inside a message.
+#include <atomic>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -40,9 +41,10 @@ struct Seen {
 // The test's hand on the wire. Only the servers allowed to stand may ask for
 // votes (their RequestVote requests are the only ones delivered), which
 // decides every election without touching Raft's timers; a rule set by the
-// test decides every other message. The rule runs under the wire's lock, on
-// the sending activity: it must not call the wire, and it may keep state in
-// what it captures by value.
+// test decides every other message. The rule runs on the sending activity,
+// with no lock held (so it may ask a server its state), possibly on several
+// activities at once in real time: what it keeps, it captures by value and
+// keeps in atomics.
 class Wire {
  public:
   using Rule = std::function<Decision(const Rpc&)>;
@@ -86,12 +88,17 @@ class Wire {
   explicit Wire(int n) : mayStand_(static_cast<std::size_t>(n), true) {}
 
   Decision decide(const Rpc& m) {
-    lab::MutexLock lk(mu_);
+    Rule rule;
     Decision d = Decision::Deliver;
-    if (!m.reply && m.method == kVote && !mayStand_[static_cast<std::size_t>(m.from)])
-      d = Decision::Drop;
-    else if (rule_)
-      d = rule_(m);
+    {
+      lab::MutexLock lk(mu_);
+      if (!m.reply && m.method == kVote && !mayStand_[static_cast<std::size_t>(m.from)])
+        d = Decision::Drop;
+      else
+        rule = rule_;
+    }
+    if (rule) d = rule(m);
+    lab::MutexLock lk(mu_);
     seen_.push_back({m, d});
     cv_.notify_all();
     return d;
@@ -296,10 +303,10 @@ BOOST_AUTO_TEST_CASE(StaleAppend_matchingEntries_notTruncated) {
     cfg->disconnect(2);
 
     // Hold the first append from 0 to 1 after Start(102): it carries index 2.
-    auto held = std::make_shared<bool>(false);
+    auto held = std::make_shared<std::atomic<bool>>(false);
     wire->rule([held](const Rpc& m) {
-      if (m.reply || m.method != kAppend || m.from != 0 || m.to != 1 || *held) return Decision::Deliver;
-      *held = true;
+      if (m.reply || m.method != kAppend || m.from != 0 || m.to != 1 || held->exchange(true))
+        return Decision::Deliver;
       return Decision::Hold;
     });
     std::size_t mark = wire->mark();
@@ -311,15 +318,21 @@ BOOST_AUTO_TEST_CASE(StaleAppend_matchingEntries_notTruncated) {
     // Start(103); a later append (indexes 2 and 3) reaches 1 and its
     // success lets 0 commit index 3. From that reply on, every append from 0
     // to 1 is held, so 1 does not learn of the commit.
-    auto sent = std::make_shared<std::set<std::uint64_t>>();
-    auto replied = std::make_shared<bool>(false);
-    wire->rule([sent, replied](const Rpc& m) {
+    // Calls are numbered as they begin: a reply to call `first` or a later
+    // one answers an append sent under this rule.
+    struct Progress {
+      std::atomic<std::uint64_t> first{0};
+      std::atomic<bool> replied{false};
+    };
+    auto p = std::make_shared<Progress>();
+    wire->rule([p](const Rpc& m) {
       if (m.method != kAppend || m.from != 0 || m.to != 1) return Decision::Deliver;
-      if (*replied) return m.reply ? Decision::Deliver : Decision::Hold;
+      if (p->replied) return m.reply ? Decision::Deliver : Decision::Hold;
+      std::uint64_t none = 0;
       if (!m.reply)
-        sent->insert(m.call);
-      else if (sent->count(m.call))
-        *replied = true;
+        p->first.compare_exchange_strong(none, m.call);
+      else if (p->first != 0 && m.call >= p->first)
+        p->replied = true;
       return Decision::Deliver;
     });
     startAt(*cfg, 0, 103, 3);
@@ -370,23 +383,24 @@ BOOST_AUTO_TEST_CASE(StaleVote_earlierTermReply_notCounted) {
     wire->mayStand({0});
     auto r0 = cfg->rafts(0);
     auto r1 = cfg->rafts(1);
-    auto staleTerm = std::make_shared<int>(0);
+    auto staleTerm = std::make_shared<std::atomic<int>>(0);
     wire->rule([r0, r1, staleTerm](const Rpc& m) {
+      const int t = staleTerm->load();
       // Once the vote is held, nothing 0 sends as a leader reaches anyone:
       // the others' terms show which elections they took part in.
-      if (*staleTerm != 0 && !m.reply && m.from == 0 && m.method == kAppend) return Decision::Drop;
+      if (t != 0 && !m.reply && m.from == 0 && m.method == kAppend) return Decision::Drop;
       if (m.method != kVote) return Decision::Deliver;
       if (!m.reply && m.from == 0 && m.to == 2) return Decision::Drop;
-      if (*staleTerm == 0) {
-        if (m.reply && m.from == 0 && m.to == 1 && r1->GetState().term > 0) {
-          *staleTerm = r1->GetState().term;
-          return Decision::Hold;
-        }
+      if (t == 0) {
+        int none = 0;
+        if (m.reply && m.from == 0 && m.to == 1)
+          if (const int term1 = r1->GetState().term; term1 > 0 && staleTerm->compare_exchange_strong(none, term1))
+            return Decision::Hold;
         return Decision::Deliver;
       }
       // Then 0 may ask again whether it could win (its term unchanged), but
       // a request it sends from a later term reaches nobody.
-      if (!m.reply && m.from == 0 && r0->GetState().term > *staleTerm) return Decision::Drop;
+      if (!m.reply && m.from == 0 && r0->GetState().term > t) return Decision::Drop;
       return Decision::Deliver;
     });
     const Seen held = wire->waitFor(
