@@ -131,6 +131,8 @@ $(foreach v,$(VARIANTS),$(foreach c,$(CORPUS),$(eval $(call corpus_rules,$(v),$(
 include porcupine/porcupine.mk
 # The key/value labs: the rsm (4A) and its tests, build/<variant>/rsm_tests.
 include kvraft/kvraft.mk
+# The scripted scenarios of the paper's traps: make scripted (and a smoke in make test).
+include tests/raft/scripted.mk
 
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)$(or $(LAB_SUITE),raft_tests)
@@ -163,6 +165,7 @@ test: check-rules all
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
 	@[ ! -d tests/rsm ] || $(MAKE) --no-print-directory rsm-smoke
+	@$(MAKE) --no-print-directory scripted-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
 	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 

@@ -48,6 +48,16 @@
 // before the first Call; fn then sees one CallEvent per Call, on the
 // caller's activity when the call ends. Without an observer a call pays one
 // atomic load.
+//
+// Steering the wire (the tester's scripted scenarios): SetControl(fn), at
+// any time; fn then decides each request before it enters the network and
+// each reply before it goes back to its caller: Deliver, Drop or Hold. A
+// dropped message is lost after a short delay, as on an unreliable network.
+// A held one waits, and its Call with it, until Release(id, deliver) sends
+// it on or drops it; Cleanup() drops every held message. A request and its
+// reply carry the number of their Call, so fn can follow a call. Calls
+// already past the point where fn would see them are not affected by
+// SetControl. Without a control a call pays one more atomic load.
 #pragma once
 
 #include <atomic>
@@ -158,6 +168,20 @@ struct CallEvent {
 };
 using CallObserver = std::function<void(const CallEvent&)>;
 
+// What a control decides for one message.
+enum class Decision : std::uint8_t { Deliver, Drop, Hold };
+
+// One message, as a control sees it. The references live as long as the
+// control's call.
+struct Message {
+  std::uint64_t call;  // the Call's number, from 1; its request and its reply share it
+  const Name& endname;
+  const std::string& svcMeth;
+  bool reply;                  // false: the request, before any handler runs; true: the reply
+  const labgob::Bytes& bytes;  // the encoded arguments, or the encoded reply
+};
+using Control = std::function<Decision(const Message&)>;
+
 class Network;
 
 class ClientEnd {
@@ -189,6 +213,11 @@ class Network : public std::enable_shared_from_this<Network> {
 
   // Set once, before the first Call (see the top of this file).
   void SetObserver(CallObserver fn);
+  // Message control (see the top of this file); an empty fn turns it off.
+  void SetControl(Control fn);
+  // Lets held message `call` go on (deliver) or drops it. false if no
+  // message of that call is held.
+  bool Release(std::uint64_t call, bool deliver);
 
   int GetCount(const Name& servername);
   int GetTotalCount() const { return count_.load(); }
@@ -199,7 +228,10 @@ class Network : public std::enable_shared_from_this<Network> {
 
  private:
   bool isServerDead(const Name& endname, const Name& servername, const Server* server);
-  ReplyMsg processReq(const std::shared_ptr<const Request>& req, CallFate* fate);
+  ReplyMsg processReq(const std::shared_ptr<const Request>& req, std::uint64_t call, CallFate* fate);
+  // Asks the control about one message (call 0: not controlled); true to
+  // deliver it. Waits while the control holds it.
+  bool pass(std::uint64_t call, const Request& req, bool reply, const labgob::Bytes& bytes);
 
   lab::Mutex mu_;
   bool reliable_ LAB_GUARDED_BY(mu_) = true;
@@ -216,6 +248,14 @@ class Network : public std::enable_shared_from_this<Network> {
   std::atomic<std::int64_t> bytes_{0};
   CallObserver observer_;            // written once by SetObserver, before any Call
   std::atomic<bool> observed_{false};  // publishes observer_
+  // Message control. controlMu_ is never held across the control's call.
+  enum class Held : std::uint8_t { Waiting, Deliver, Drop };
+  lab::Mutex controlMu_;
+  lab::CondVar heldCv_;
+  std::shared_ptr<const Control> control_ LAB_GUARDED_BY(controlMu_);
+  std::uint64_t calls_ LAB_GUARDED_BY(controlMu_) = 0;            // numbers the controlled calls
+  std::map<std::uint64_t, Held> held_ LAB_GUARDED_BY(controlMu_);  // by call
+  std::atomic<bool> controlled_{false};
 };
 
 std::shared_ptr<Network> MakeNetwork();

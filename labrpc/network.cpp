@@ -102,14 +102,66 @@ void Network::Cleanup() {
   // them: a server's handlers hold their receiver (a Raft), which holds its
   // ends, which hold this network, and without Go's garbage collector that
   // circle would never be freed. Handlers still running keep their own server.
-  lab::MutexLock lk(mu_);
-  servers_.clear();
+  {
+    lab::MutexLock lk(mu_);
+    servers_.clear();
+  }
+  // Held messages are lost with the network, and the control goes (it may
+  // hold what holds this network).
+  lab::MutexLock lk(controlMu_);
+  control_ = nullptr;
+  controlled_ = false;
+  for (auto& [call, held] : held_) held = Held::Drop;
+  heldCv_.notify_all();
 }
 
 void Network::SetObserver(CallObserver fn) {
   if (observed_.load(std::memory_order_acquire)) lab::fail("labrpc: SetObserver called twice");
   observer_ = std::move(fn);
   observed_.store(true, std::memory_order_release);
+}
+
+void Network::SetControl(Control fn) {
+  lab::MutexLock lk(controlMu_);
+  control_ = fn ? std::make_shared<const Control>(std::move(fn)) : nullptr;
+  controlled_.store(control_ != nullptr, std::memory_order_release);
+}
+
+bool Network::Release(std::uint64_t call, bool deliver) {
+  lab::MutexLock lk(controlMu_);
+  auto it = held_.find(call);
+  if (it == held_.end() || it->second != Held::Waiting) return false;
+  it->second = deliver ? Held::Deliver : Held::Drop;
+  heldCv_.notify_all();
+  return true;
+}
+
+// The control is called without any lock of the network, so it may take its
+// own and look at the cluster. A message it drops costs the caller a short
+// delay, as a message lost on an unreliable network does: a Raft that resends
+// at once on failure would otherwise spin without time passing.
+bool Network::pass(std::uint64_t call, const Request& req, bool reply, const labgob::Bytes& bytes) {
+  std::shared_ptr<const Control> control;
+  {
+    lab::MutexLock lk(controlMu_);
+    control = control_;
+  }
+  if (!control) return true;  // turned off since the call began
+  const Decision decision = (*control)(Message{call, req.endname, req.svcMeth, reply, bytes});
+  bool deliver = decision == Decision::Deliver;
+  if (decision == Decision::Hold) {
+    lab::MutexLock lk(controlMu_);
+    held_[call] = Held::Waiting;
+    struct Forget {  // however the wait ends, lab::Killed included (the lock is held again then)
+      std::map<std::uint64_t, Held>& held;
+      std::uint64_t call;
+      ~Forget() { held.erase(call); }
+    } forget{held_, call};
+    heldCv_.wait(controlMu_, [&]() LAB_REQUIRES(controlMu_) { return held_[call] != Held::Waiting || done_; });
+    deliver = held_[call] == Held::Deliver && !done_;
+  }
+  if (!deliver) lab::sleep_for(std::chrono::milliseconds(lab::rand_intn(27)));
+  return deliver;
 }
 
 void Network::Reliable(bool yes) {
@@ -194,8 +246,13 @@ ReplyMsg Network::call(Request request) {
   bytes_ += static_cast<std::int64_t>(req.args.size());
   const bool observed = observed_.load(std::memory_order_acquire);
   const lab::Duration start = observed ? lab::now() : lab::Duration{};
+  std::uint64_t controlled = 0;  // the call's number for the control, 0 if there is none
+  if (controlled_.load(std::memory_order_acquire)) {
+    lab::MutexLock lk(controlMu_);
+    if (control_) controlled = ++calls_;
+  }
   CallFate fate = CallFate::Replied;
-  ReplyMsg rep = processReq(shared, &fate);
+  ReplyMsg rep = processReq(shared, controlled, &fate);
   if (lab::trace_enabled())
     lab::trace(lab::time_string() + " rpc " + to_string(req.endname) + " " + req.svcMeth + " " +
                std::to_string(req.args.size()) + (rep.ok ? " ok " + std::to_string(rep.reply.size()) : " failed"));
@@ -244,8 +301,13 @@ void Server::gone() {
 }
 
 
-ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallFate* fate) {
+ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, std::uint64_t call, CallFate* fate) {
   const Request& req = *shared;
+  // The control sees the request before the network does.
+  if (call != 0 && !pass(call, req, false, req.args)) {
+    *fate = CallFate::RequestLost;
+    return {};
+  }
   // One consistent reading of the tables.
   bool enabled, reliable, longReordering;
   std::optional<Name> servername;
@@ -319,6 +381,13 @@ ReplyMsg Network::processReq(const std::shared_ptr<const Request>& shared, CallF
       poll = lab::now() + 100ms;  // a fresh 100 ms each time round
     }
     if (done) reply = std::move(result->reply);
+  }
+
+  // The control sees the reply before the caller does; the checks below
+  // still apply when it lets a held reply go.
+  if (call != 0 && done && !dead && !pass(call, req, true, reply)) {
+    *fate = CallFate::ReplyLost;
+    return {};
   }
 
   // Look again after the wait: if the server was deleted or its link disabled

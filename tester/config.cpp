@@ -196,6 +196,7 @@ void Config::start1(int i, Applier applier) {
   {
     lab::MutexLock lk(mu_);
     endnames_[static_cast<std::size_t>(i)] = names;
+    for (int j = 0; j < n; j++) routes_[names[static_cast<std::size_t>(j)]] = {i, j};
     tl_->endNames(i, names);
     lastApplied_[static_cast<std::size_t>(i)] = 0;
     // Again a copy: the new instance starts from the last saved state, and
@@ -277,6 +278,25 @@ void Config::disconnect(int i) {
   for (int j = 0; j < n; j++)
     if (!endnames_[static_cast<std::size_t>(j)].empty())
       net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], false);
+}
+
+void Config::control(std::function<labrpc::Decision(const Rpc&)> fn) {
+  if (!fn) {
+    net_->SetControl(nullptr);
+    return;
+  }
+  auto self = weak_from_this();  // the network outlives neither the config nor the run
+  net_->SetControl([self, fn = std::move(fn)](const labrpc::Message& m) {
+    auto cfg = self.lock();
+    if (!cfg) return labrpc::Decision::Deliver;
+    std::pair<int, int> route{-1, -1};
+    {
+      lab::MutexLock lk(cfg->mu_);
+      if (auto it = cfg->routes_.find(labrpc::to_string(m.endname)); it != cfg->routes_.end()) route = it->second;
+    }
+    if (route.first < 0) return labrpc::Decision::Deliver;  // not an end the tester made
+    return fn(Rpc{m.call, route.first, route.second, m.svcMeth, m.reply, m.bytes.size()});
+  });
 }
 
 void Config::setunreliable(bool unrel) { net_->Reliable(!unrel); }

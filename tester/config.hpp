@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -93,6 +94,22 @@ class Config : public std::enable_shared_from_this<Config> {
   void exercises(Scenario s) LAB_EXCLUDES(mu_);
   void mustExercise(Scenario s) LAB_EXCLUDES(mu_);
 
+  // Scripted scenarios (beyond Go; tests/raft/scripted.cpp): fn decides
+  // each RPC between two servers, its request and then its reply, with
+  // labrpc's message control (labrpc/labrpc.hpp): deliver, drop or hold.
+  // release() sends a held message on or drops it. fn runs on the caller's
+  // activity, with no lock of the tester held; an empty fn turns it off.
+  struct Rpc {
+    std::uint64_t call;  // the Call's number: a request and its reply share it
+    int from;            // the calling server
+    int to;              // the called server
+    std::string method;  // "Raft.RequestVote", "Raft.AppendEntries", "Raft.InstallSnapshot"
+    bool reply;          // false: the request; true: the reply
+    std::size_t bytes;   // of the encoded arguments or reply
+  };
+  void control(std::function<labrpc::Decision(const Rpc&)> fn) LAB_EXCLUDES(mu_);
+  bool release(std::uint64_t call, bool deliver) { return net_->Release(call, deliver); }
+
   // What Go tests read directly: cfg.n, cfg.rafts[i], cfg.connected[i].
   const int n;
   std::shared_ptr<raftapi::Raft> rafts(int i) LAB_EXCLUDES(mu_);
@@ -124,6 +141,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::vector<bool> connected_ LAB_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<persister::Persister>> saved_ LAB_GUARDED_BY(mu_);
   std::vector<std::vector<std::string>> endnames_ LAB_GUARDED_BY(mu_);
+  std::map<std::string, std::pair<int, int>> routes_ LAB_GUARDED_BY(mu_);  // every end name made: (from, to)
   std::vector<std::map<int, Command>> logs_ LAB_GUARDED_BY(mu_);
   std::vector<int> lastApplied_ LAB_GUARDED_BY(mu_);
   lab::Duration start_{};

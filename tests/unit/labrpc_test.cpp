@@ -5,6 +5,7 @@
 
 #include <boost/serialization/access.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -494,6 +495,93 @@ BOOST_AUTO_TEST_CASE(SetObserver_seesEachCallOnceWithItsFate) {
     LAB_CHECK(a.fate == labrpc::CallFate::Unreachable, "first fate: " << labrpc::to_string(a.fate));
     LAB_CHECK(b.fate == labrpc::CallFate::Replied && b.replyBytes > 0, "second fate: " << labrpc::to_string(b.fate));
     LAB_CHECK(a.took >= lab::Duration{} && b.took >= lab::Duration{}, "negative call duration");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// Message control: a request the control drops never reaches the handler;
+// a dropped reply comes after the handler ran. Either way Call fails.
+BOOST_AUTO_TEST_CASE(SetControl_drop_requestOrReply) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    auto dropReplies = std::make_shared<bool>(false);  // one activity calls: no lock needed
+    auto seen = std::make_shared<std::vector<std::pair<std::uint64_t, bool>>>();
+    f.rn->SetControl([dropReplies, seen](const labrpc::Message& m) {
+      seen->push_back({m.call, m.reply});
+      LAB_CHECK(m.svcMeth == "JunkServer.Handler2" && labrpc::to_string(m.endname) == "end1-99" && !m.bytes.empty(),
+                "control saw " << m.svcMeth << " on " << labrpc::to_string(m.endname));
+      return m.reply == *dropReplies ? labrpc::Decision::Drop : labrpc::Decision::Deliver;
+    });
+    std::string reply;
+    LAB_CHECK(!e->Call("JunkServer.Handler2", 1, &reply), "a dropped request got a reply");
+    LAB_CHECK(f.js->log2Size() == 0, "the handler ran for a dropped request");
+    *dropReplies = true;
+    LAB_CHECK(!e->Call("JunkServer.Handler2", 2, &reply), "a dropped reply arrived");
+    LAB_CHECK(f.js->log2Size() == 1, "the handler did not run once for a dropped reply");
+    LAB_CHECK(seen->size() == 3, "control saw " << seen->size() << " messages, want 3");
+    // The first call ended at its request; the second's request and reply share its number.
+    LAB_CHECK((*seen)[1].first == (*seen)[2].first && (*seen)[0].first != (*seen)[1].first && !(*seen)[1].second &&
+                  (*seen)[2].second,
+              "call numbers do not pair a request with its reply");
+    f.rn->SetControl(nullptr);
+    LAB_CHECK(e->Call("JunkServer.Handler2", 3, &reply) && reply == "handler2-3", "no reply once control is off");
+  });
+  LAB_REQUIRE_PASSED(r);
+}
+
+// A held message waits, and its Call with it, until Release: delivered, or
+// dropped. Cleanup drops whatever is still held.
+BOOST_AUTO_TEST_CASE(SetControl_hold_untilReleased) {
+  auto r = labtest::run([] {
+    Fixture f("server99");
+    auto e = f.rn->MakeEnd("end1-99");
+    f.rn->Connect("end1-99", "server99");
+    f.rn->Enable("end1-99", true);
+    auto held = std::make_shared<lab::Chan<std::uint64_t>>(10);
+    auto holdReplies = std::make_shared<std::atomic<bool>>(false);
+    f.rn->SetControl([held, holdReplies](const labrpc::Message& m) {
+      if (m.reply != holdReplies->load()) return labrpc::Decision::Deliver;
+      held->send(m.call);
+      return labrpc::Decision::Hold;
+    });
+    auto done = std::make_shared<lab::Chan<std::pair<bool, std::string>>>(10);
+    auto call = [e, done](int x) {
+      lab::go("caller", [e, done, x] {
+        std::string reply;
+        bool ok = e->Call("JunkServer.Handler2", x, &reply);
+        done->send({ok, reply});
+      });
+    };
+
+    // A held request: no handler runs until it is released.
+    call(1);
+    std::uint64_t id = *held->recv();
+    lab::sleep_for(1s);
+    LAB_CHECK(f.js->log2Size() == 0 && !done->recv_for(0ms), "a held request went on");
+    LAB_CHECK(f.rn->Release(id, true), "Release found nothing held");
+    LAB_CHECK(!f.rn->Release(id, true), "Release let the same message go twice");
+    auto got = done->recv();
+    LAB_CHECK(got->first && got->second == "handler2-1", "a released request got no reply");
+
+    // A held reply: the handler has run, the caller waits; dropped on release.
+    holdReplies->store(true);
+    call(2);
+    id = *held->recv();
+    lab::sleep_for(1s);
+    LAB_CHECK(f.js->log2Size() == 2 && !done->recv_for(0ms), "a held reply arrived");
+    f.rn->Release(id, false);
+    got = done->recv();
+    LAB_CHECK(!got->first, "a reply dropped on release arrived");
+
+    // Still held at Cleanup: dropped.
+    call(3);
+    held->recv();
+    f.rn->Cleanup();
+    got = done->recv();
+    LAB_CHECK(!got->first, "a message held at Cleanup arrived");
   });
   LAB_REQUIRE_PASSED(r);
 }
