@@ -31,7 +31,7 @@ const Edition* findEdition(const std::string& value) {
 }
 
 const Edition& edition() {
-  static const Edition& chosen = [] () -> const Edition& {
+  static const Edition& chosen = []() -> const Edition& {
     const char* v = std::getenv("LAB_EDITION");
     const std::string value = v != nullptr ? v : "";
     if (const Edition* e = findEdition(value)) return *e;

@@ -1,4 +1,5 @@
-// Part 2C: persistence (the 2C tests of Go's src/raft/test_test.go).
+// Part 2C: persistence (the 2C tests of Go's src/raft/test_test.go). Where
+// the later editions changed a test's steps (tester/edition.hpp), both are here.
 #include <atomic>
 #include <optional>
 
