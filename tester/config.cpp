@@ -259,7 +259,7 @@ void Config::restart(int i, Applier applier) {
 }
 
 void Config::startServers(Applier applier) {
-  if (ed_.year < 2025) {
+  if (!ed_.startAllThenConnect) {
     for (int i = 0; i < n; i++) {
       start1(i, applier);
       connect(i);

@@ -44,6 +44,10 @@ struct Edition {
   // What restart() connects after starting a server: every server (2025's
   // ConnectAll, which also heals any partition) or only the restarted one.
   bool restartConnectsAll;
+  // After every server crashed, start them all and then connect them all
+  // (the later editions' StartServers), where 2023 starts and connects each
+  // in turn.
+  bool startAllThenConnect;
   // TestSnapshotAllCrash and TestSnapshotInit run on an unreliable network.
   // 2025 flipped the fixture's third argument from "unreliable" to
   // "reliable" and these two tests kept passing false.
