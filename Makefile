@@ -6,6 +6,7 @@
 #                   (simulation by default; MODE=real for real threads and time;
 #                    PART=2B or TEST=TestBackup2B to narrow it; PART=4A or 4C
 #                    for the rsm tests;
+#                    LAB_EDITION=2025 or 2026 for those years' tests, parts 3A-3D;
 #                    IMPL=<name> for the Raft in tests/impls/<name>/)
 #   make test       build and run every test, in both backends
 #   make bench      benchmarks: labrpc round trip, suite times real vs sim
@@ -161,6 +162,7 @@ test: check-rules all
 	@scripts/determinism-check $(BUILD)/sim/raft_tests '*/TestFigure8Unreliable2C' 1
 	@[ ! -x scripts/test-timeline ] || scripts/test-timeline $(BUILD)/sim/raft_tests $(BUILD)/real/raft_tests
 	@[ ! -x scripts/test-tools ] || scripts/test-tools
+	@[ ! -x scripts/test-editions ] || scripts/test-editions $(BUILD)/sim/raft_tests --full
 	@[ ! -x scripts/test-corpus ] || scripts/test-corpus --build $(BUILD) -j$(JOBS)
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test

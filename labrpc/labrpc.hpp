@@ -204,6 +204,7 @@ class Network : public std::enable_shared_from_this<Network> {
   void Reliable(bool yes);
   void LongReordering(bool yes);
   void LongDelays(bool yes);
+  bool IsReliable();  // as the 2025 labrpc: the tester's title line says which network
 
   std::shared_ptr<ClientEnd> MakeEnd(const Name& endname);
   void AddServer(const Name& servername, std::shared_ptr<Server> srv);

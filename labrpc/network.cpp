@@ -169,6 +169,11 @@ void Network::Reliable(bool yes) {
   reliable_ = yes;
 }
 
+bool Network::IsReliable() {
+  lab::MutexLock lk(mu_);
+  return reliable_;
+}
+
 void Network::LongReordering(bool yes) {
   lab::MutexLock lk(mu_);
   longReordering_ = yes;

@@ -250,8 +250,11 @@ HANDOUT_RPCS = {
 }
 RPC_WARN_FACTOR = 10
 
-_TITLE = re.compile(r"^Test \(\d[A-Z]\): (.*?)(?: \.\.\.)?$")
-_PASSED = re.compile(r"^\s*\.\.\. Passed --\s+[\d.]+\s+\d+\s+(\d+)\s")
+# Both editions' lines (tester/edition.hpp): "Test (2A): <title> ..." with
+# "  ... Passed --   3.1  3   58 ...", and "Test (3A): <title> (reliable
+# network)..." with "  ... Passed --  time  3.1s #peers 3 #RPCs    58 #Ops    0".
+_TITLE = re.compile(r"^Test \(\d[A-Z]\): (.*?)(?: \.\.\.| \((?:un)?reliable network\)\.\.\.)?$")
+_PASSED = re.compile(r"^\s*\.\.\. Passed --\s+(?:time\s+)?[\d.]+s?\s+(?:#peers\s+)?\d+\s+(?:#RPCs\s+)?(\d+)\s")
 
 
 class RpcWatch:

@@ -28,7 +28,7 @@ TEACHER_ONLY = [
     "scripts/grade", "scripts/rubric.json", "scripts/handout", "scripts/labtree.py", "scripts/sandbox.py",
     "scripts/gradescope", "scripts/rubric-gradescope.json", "scripts/test-tools", "scripts/test-timeline", "scripts/test-corpus",
     "scripts/test-hostile", "scripts/mutants", "tests/tools/", "tests/encoding/", "tests/impls/", "tests/corpus/",
-    "tests/hostile/", "tests/mutants/",
+    "tests/hostile/", "tests/mutants/", "scripts/test-editions", "tests/editions/",
     "docs/", ".ci/", "README.md",
     # Lab 4A's rsm is the reference whole, with no skeleton cut yet: kept
     # back, with its tests, until the handout cuts kvraft/rsm/ as a student path.

@@ -248,6 +248,29 @@ void Config::start1(int i, Applier applier) {
   net_->AddServer(serverName(i), srv);
 }
 
+void Config::restart(int i, Applier applier) {
+  start1(i, applier);
+  if (ed_.restartConnectsAll) {
+    // 2025: every peer, the crashed ones too (marked connected, their calls
+    // fail as calls to a deleted server), and any partition is healed.
+    for (int j = 0; j < n; j++) connect(j);
+  } else {
+    connect(i);
+  }
+}
+
+void Config::startServers(Applier applier) {
+  if (!ed_.startAllThenConnect) {
+    for (int i = 0; i < n; i++) {
+      start1(i, applier);
+      connect(i);
+    }
+    return;
+  }
+  for (int i = 0; i < n; i++) start1(i, applier);
+  for (int i = 0; i < n; i++) connect(i);
+}
+
 // --- network partitions (config.go's connect, disconnect) ------------------------
 
 // Puts peer i back on the network.
@@ -345,10 +368,7 @@ void Config::applier(int i, ApplyCh applyCh) {
     if (m->CommandIndex > 1 && !prevok)
       err_msg = "server " + std::to_string(i) + " apply out of order " + std::to_string(m->CommandIndex);
     if (err_msg.empty()) err_msg = strict_msg;  // the Go check's message first
-    if (!err_msg.empty()) {
-      applyFatal(err_msg);
-      // Go stores err_msg in applyErr[i] after log.Fatalf: unreachable.
-    }
+    if (!err_msg.empty()) applyError(i, err_msg);
   }
 }
 
@@ -441,7 +461,7 @@ void Config::applierSnap(int i, ApplyCh applyCh) {
     } else {
       // Neither a command nor a snapshot: nothing to check.
     }
-    if (!err_msg.empty()) applyFatal(err_msg);
+    if (!err_msg.empty()) applyError(i, err_msg);
   }
 }
 
@@ -461,6 +481,15 @@ std::string Config::checkCommitted(int i, int index, const Command& cmd) {
 // Go: log.Fatalf("apply error: %v", err_msg), which ends the process. Here
 // it fails the test, with the state of the cluster as the tester sees it.
 void Config::applyFatal(const std::string& err) { lab::fail("apply error: " + err + "\n" + dumpCluster()); }
+
+// 2023 and 2025 stop at once (applyFatal); 2026 records the error and goes
+// on reading, so that Raft is not left blocked on applyCh, and the test
+// fails with it at its next nCommitted().
+void Config::applyError(int i, const std::string& err) {
+  if (!ed_.applyErrorDeferred) applyFatal(err);
+  lab::MutexLock lk(mu_);
+  applyErr_[static_cast<std::size_t>(i)] = err;
+}
 
 std::string Config::dumpCluster() {
   std::vector<std::shared_ptr<raftapi::Raft>> rafts;
@@ -513,8 +542,11 @@ int Config::checkOneLeader() {
 
     std::map<int, std::vector<int>> leaders;
     for (int i = 0; i < n; i++) {
-      if (connected(i)) {
-        auto [term, leader] = rafts(i)->GetState();
+      // A crashed peer is connected only after a 2025 restart (ConnectAll);
+      // it has no state to ask.
+      auto rf = rafts(i);
+      if (connected(i) && rf) {
+        auto [term, leader] = rf->GetState();
         if (leader) leaders[term].push_back(i);
       }
     }
@@ -657,6 +689,7 @@ int Config::one(Command cmd, int expectedServers, bool retry) {
             // ...and it holds cmd, not some other command
             DLOG(kTest, "one(%s) committed at index %d", str(cmd).c_str(), index);
             tl_->oneDone(str(cmd), index);
+            if (ed_.countOps) ops_++;
             return index;
           }
         }
@@ -681,17 +714,22 @@ void Config::checkTimeout() {
 // Prints the test's title line (such as "Test (2B): basic agreement ...") and
 // records the counters that end() reports against.
 void Config::begin(const std::string& description) {
-  std::printf("%s ...\n", description.c_str());
+  const std::string title = ed_.title(description);
+  if (ed_.networkInTitle)
+    std::printf("%s (%s network)...\n", title.c_str(), net_->IsReliable() ? "reliable" : "unreliable");
+  else
+    std::printf("%s ...\n", title.c_str());
   if (strict_)
     std::printf(
         "strict mode: extra checks on (Election Safety over the run, terms never decrease, a restart keeps the terms "
         "it led in, applied commands never change)\n");
-  tl_->begin(description);
+  tl_->begin(title);
   std::fflush(stdout);
   t0_ = lab::now();
   rpcs0_ = rpcTotal();
   bytes0_ = bytesTotal();
   cmds0_ = 0;
+  ops_ = 0;
   lab::MutexLock lk(mu_);
   maxIndex0_ = maxIndex_;
 }
@@ -715,7 +753,10 @@ void Config::end() {
   nbytes = bytesTotal() - bytes0_;  // RPC bytes sent
   reportScenarios();                // may fail the test, in strict mode
   std::printf("  ... Passed --");
-  std::printf("  %4.1f  %d %4d %7lld %4d\n", t, npeers, nrpc, static_cast<long long>(nbytes), ncmds);
+  if (ed_.opsSummary)
+    std::printf("  time %4.1fs #peers %d #RPCs %5d #Ops %4d\n", t, npeers, nrpc, ops_.load());
+  else
+    std::printf("  %4.1f  %d %4d %7lld %4d\n", t, npeers, nrpc, static_cast<long long>(nbytes), ncmds);
   std::fflush(stdout);
 }
 

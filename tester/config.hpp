@@ -9,7 +9,12 @@
 //   int leader = cfg->checkOneLeader();
 //   cfg->disconnect(leader); cfg->connect(leader);
 //   cfg->crash1(i); cfg->start1(i, &tester::Config::applier);
+//   cfg->restart(i, &tester::Config::applier);  // start1, then connect as the edition does
 //   cfg->end();                           // prints "  ... Passed --  ..."
+//
+// LAB_EDITION picks the year of the tests (tester/edition.hpp): the title
+// and summary lines, what a restart connects and what an apply error does
+// follow it; the default, 2023, is the port of config.go.
 //
 // Beyond Go: every Raft instance is reached through a WatchedRaft, which
 // records each answer; with LAB_STRICT=1 the tester checks more rules on
@@ -37,6 +42,7 @@
 #include "labrpc/labrpc.hpp"
 #include "persister/persister.hpp"
 #include "raftapi/raftapi.hpp"
+#include "tester/edition.hpp"
 #include "tester/scenario.hpp"
 #include "tester/strict.hpp"
 #include "tester/timeline.hpp"
@@ -65,6 +71,13 @@ class Config : public std::enable_shared_from_this<Config> {
   // Crash and restart (config.go's crash1, start1).
   void crash1(int i) LAB_EXCLUDES(mu_);
   void start1(int i, Applier applier) LAB_EXCLUDES(mu_);
+  // The later editions' restart (test.go's restart): start1, then connect
+  // peer i (2023, 2026) or every peer (2025's ConnectAll).
+  void restart(int i, Applier applier) LAB_EXCLUDES(mu_);
+  // Starts every peer after all have crashed (group.go's StartServers): the
+  // 2023 tests start and connect each in turn, the later ones start all and
+  // then connect all.
+  void startServers(Applier applier) LAB_EXCLUDES(mu_);
   // Network partitions and RPC statistics (config.go's connect, disconnect, ...).
   void connect(int i) LAB_EXCLUDES(mu_);
   void disconnect(int i) LAB_EXCLUDES(mu_);
@@ -120,6 +133,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::string ingestSnap(int i, const labgob::Bytes& snapshot, int index) LAB_REQUIRES(mu_);
   void checkTimeout();
   [[noreturn]] void applyFatal(const std::string& err) LAB_EXCLUDES(mu_);
+  void applyError(int i, const std::string& err) LAB_EXCLUDES(mu_);
   std::string dumpCluster() LAB_EXCLUDES(mu_);
   std::string checkCommitted(int i, int index, const Command& cmd) LAB_REQUIRES(mu_);
   void reportScenarios() LAB_EXCLUDES(mu_);
@@ -129,6 +143,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::shared_ptr<labrpc::Network> net_;
   const std::shared_ptr<Timeline> tl_;  // the failure timeline (timeline.hpp)
   const bool strict_;                   // LAB_STRICT=1: the extra checks
+  const Edition& ed_ = edition();       // LAB_EDITION: the year of the tests
   const std::shared_ptr<Heard> heard_;  // every answer of every instance (strict.hpp)
   const std::shared_ptr<Coverage> coverage_;
   std::vector<std::pair<Scenario, bool>> declared_ LAB_GUARDED_BY(mu_);  // and whether strict mode requires it
@@ -149,6 +164,7 @@ class Config : public std::enable_shared_from_this<Config> {
   lab::Duration t0_{};
   int rpcs0_ = 0;
   int cmds0_ = 0;
+  std::atomic<int> ops_{0};  // agreements one() reached since begin() (2026's #Ops)
   std::int64_t bytes0_ = 0;
   int maxIndex_ LAB_GUARDED_BY(mu_) = 0;
   int maxIndex0_ = 0;

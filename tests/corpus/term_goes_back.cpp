@@ -11,10 +11,14 @@
 // each instance answered, in the order the answers came, and fails when
 // one goes down: in most runs of that test, and in the run of seed 1 below,
 // the very run the Go checks pass. (In TestRejoin2B both fail, on the
-// consequence: two commands applied at one index.)
+// consequence: two commands applied at one index.) There the applier fails
+// the test at once; in the 2026 edition (tester/edition.hpp) the error is
+// recorded and the test body fails with it at its next check.
 //
 // expect sim LAB_SEED=1 TestReElection2A within 60s: \.\.\. Passed
 // expect sim LAB_SEED=1 LAB_STRICT=1 TestReElection2A within 60s: strict: server \d's term went down from \d+ to \d+ \(the same instance, no restart\)
+// expect sim LAB_SEED=1 TestRejoin2B within 60s: ^  apply error: commit index=\d+ server=\d \d+ != server=\d \d+$
+// expect sim LAB_SEED=1 LAB_EDITION=2026 TestRejoin3B within 60s: ^  commit index=\d+ server=\d \d+ != server=\d \d+ \(activity 'root'
 #include "tests/corpus/base.hpp"
 
 struct TermGoesBack : corpus::Peer {

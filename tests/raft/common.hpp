@@ -36,3 +36,6 @@ inline void runTest(std::function<void()> body) {
 }
 
 }  // namespace raft_tests
+
+// Kept below runTest, whose line Boost prints in a failure report.
+#include "tests/raft/part.hpp"

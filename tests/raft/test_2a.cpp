@@ -3,7 +3,7 @@
 
 using namespace raft_tests;
 
-BOOST_AUTO_TEST_SUITE(Raft2A, *boost::unit_test::label("2A"))
+BOOST_AUTO_TEST_SUITE(Raft2A, *raft_tests::part("2A"))
 
 BOOST_AUTO_TEST_CASE(TestInitialElection2A) {
   runTest([] {

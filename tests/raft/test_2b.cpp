@@ -14,7 +14,7 @@ std::string str(const Command& c) {
 }
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(Raft2B, *boost::unit_test::label("2B"))
+BOOST_AUTO_TEST_SUITE(Raft2B, *raft_tests::part("2B"))
 
 BOOST_AUTO_TEST_CASE(TestBasicAgree2B) {
   runTest([] {

@@ -59,7 +59,7 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
       cfg->one(randInt(), servers - 1, true);
     }
 
-    if (cfg->LogSize() >= MAXLOGSIZE) fatal("Log size too large");
+    if (cfg->LogSize() >= MAXLOGSIZE) fatal(tester::edition().sizeMessage);
     if (disconnect) {
       // The returning follower may lag behind the leader's snapshot and then
       // can only catch up through InstallSnapshot.
@@ -68,8 +68,7 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
       leader1 = cfg->checkOneLeader();
     }
     if (crash) {
-      cfg->start1(victim, &Config::applierSnap);
-      cfg->connect(victim);
+      cfg->restart(victim, &Config::applierSnap);
       cfg->one(randInt(), servers, true);
       leader1 = cfg->checkOneLeader();
     }
@@ -79,7 +78,7 @@ void snapcommon(const std::string& name, bool disconnect, bool reliable, bool cr
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(Raft2D, *boost::unit_test::label("2D"))
+BOOST_AUTO_TEST_SUITE(Raft2D, *raft_tests::part("2D"))
 
 BOOST_AUTO_TEST_CASE(TestSnapshotBasic2D) {
   runTest([] { snapcommon("Test (2D): snapshots basic", false, true, false); });
@@ -107,7 +106,7 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
   runTest([] {
     const int servers = 3;
     const int iters = 5;
-    auto cfg = make_config(servers, false, true);
+    auto cfg = make_config(servers, tester::edition().allCrashUnreliable, true);
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2D): crash and restart all servers");
@@ -127,10 +126,7 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
       for (int j = 0; j < servers; j++) cfg->crash1(j);
 
       // ...and restart them all.
-      for (int j = 0; j < servers; j++) {
-        cfg->start1(j, &Config::applierSnap);
-        cfg->connect(j);
-      }
+      cfg->startServers(&Config::applierSnap);
 
       int index2 = cfg->one(randInt(), servers, true);
       if (index2 < index1 + 1)
@@ -145,7 +141,7 @@ BOOST_AUTO_TEST_CASE(TestSnapshotAllCrash2D) {
 BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
   runTest([] {
     const int servers = 3;
-    auto cfg = make_config(servers, false, true);
+    auto cfg = make_config(servers, tester::edition().allCrashUnreliable, true);
     Cleanup cleanup(cfg);
 
     cfg->begin("Test (2D): snapshot initialization after crash");
@@ -161,10 +157,7 @@ BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
     for (int i = 0; i < servers; i++) cfg->crash1(i);
 
     // ...and restart them all.
-    for (int i = 0; i < servers; i++) {
-      cfg->start1(i, &Config::applierSnap);
-      cfg->connect(i);
-    }
+    cfg->startServers(&Config::applierSnap);
 
     // One agreement, so each peer saves its state again.
     cfg->one(randInt(), servers, true);
@@ -173,10 +166,7 @@ BOOST_AUTO_TEST_CASE(TestSnapshotInit2D) {
     for (int i = 0; i < servers; i++) cfg->crash1(i);
 
     // ...and restart them all.
-    for (int i = 0; i < servers; i++) {
-      cfg->start1(i, &Config::applierSnap);
-      cfg->connect(i);
-    }
+    cfg->startServers(&Config::applierSnap);
 
     // Another agreement, which fails if that save lost the snapshot.
     cfg->one(randInt(), servers, true);
