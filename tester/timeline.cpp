@@ -192,6 +192,9 @@ void Timeline::oneStart(const std::string& cmd, int expectedServers) {
 void Timeline::oneDone(const std::string& cmd, int index) {
   if (on_) add(-1, Kind::OneDone, index, 0, clip(cmd));
 }
+void Timeline::note(const std::string& text) {
+  if (on_) add(-1, Kind::Annotate, 0, 0, clip(text));
+}
 void Timeline::leaderFound(int leader, int term) {
   if (on_) add(static_cast<std::int16_t>(leader), Kind::Leader, term, 0);
 }

@@ -61,6 +61,7 @@ class Timeline final : public raftapi::Reporter, public std::enable_shared_from_
   void oneStart(const std::string& cmd, int expectedServers);
   void oneDone(const std::string& cmd, int index);
   void leaderFound(int leader, int term);
+  void note(const std::string& text);  // a mark on the tester's lane
   // From labrpc's observer.
   void rpc(const labrpc::CallEvent& ev);
   // From Raft (raftapi/report.hpp).
