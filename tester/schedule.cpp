@@ -51,38 +51,46 @@ Schedule generate(std::uint64_t seed) {
   s.seed = seed;
   s.servers = rng.intn(3) == 0 ? 3 : 5;
   s.snapshots = rng.intn(2) == 0;
-  s.stopMs = rng.between(8000, 16000);
+  s.stopMs = rng.between(10000, 30000);
   const int n = s.servers;
   // What the schedule has done so far, to pick events that change something.
   std::vector<bool> alive(static_cast<std::size_t>(n), true), isolated(static_cast<std::size_t>(n), false);
   bool split = false, unreliable = false, reordering = false;
+  int leaderCrashes = 0;  // crashes of "the leader": which server is not known here
+  // The event kinds in FaultEvent::Kind's order, then a reboot (a restart of
+  // a running server). Isolating and reconnecting servers one at a time come
+  // most often, so runs of isolations healed in another order are common.
+  enum { kIsolate, kConnect, kPartition, kHeal, kCrash, kRestart, kUnreliable, kReordering, kReboot, kKinds };
   std::int64_t t = 0;
   for (;;) {
-    t += rng.between(100, 1500);
+    t += rng.between(30, 800);
     if (t >= s.stopMs) break;
-    FaultEvent e;
-    e.ms = t;
-    // Weights: isolating and reconnecting servers one at a time come most
-    // often, so runs of isolations healed in another order are common.
-    const int anyIsolated = std::count(isolated.begin(), isolated.end(), true) > 0;
-    const int anyCrashed = std::count(alive.begin(), alive.end(), false) > 0;
-    const int w[] = {4, 4 * anyIsolated, 2, 1 * (anyIsolated || split), 2, 3 * anyCrashed, 1, 1};
+    const bool anyIsolated = std::count(isolated.begin(), isolated.end(), true) > 0;
+    const bool anyCrashed = std::count(alive.begin(), alive.end(), false) > 0 || leaderCrashes > 0;
+    const int w[kKinds] = {4, anyIsolated ? 4 : 0, 2, anyIsolated || split ? 1 : 0, 2, anyCrashed ? 3 : 0, 1, 1, 2};
     int total = 0;
     for (int x : w) total += x;
     int r = rng.intn(total), k = 0;
     while (r >= w[k]) r -= w[k++];
-    e.kind = static_cast<FaultEvent::Kind>(k);
-    switch (e.kind) {
-      case FaultEvent::Kind::Isolate:
-        e.server = pick(rng, n, [&](int i) { return !isolated[static_cast<std::size_t>(i)]; });
-        if (e.server < 0) continue;
-        isolated[static_cast<std::size_t>(e.server)] = true;
+    FaultEvent e;
+    e.ms = t;
+    e.kind = static_cast<FaultEvent::Kind>(k == kReboot ? kRestart : k);
+    // Isolations, crashes and reboots hit the leader half the time: the
+    // server whose loss tests the most.
+    const bool leader = (k == kIsolate || k == kCrash || k == kReboot) && rng.intn(2) == 0;
+    const auto at = [](std::vector<bool>& v, int i) { return v[static_cast<std::size_t>(i)]; };
+    switch (k) {
+      case kIsolate:
+        e.server = leader ? FaultEvent::kLeader : pick(rng, n, [&](int i) { return !at(isolated, i); });
+        if (e.server == -1) continue;
+        if (e.server >= 0) isolated[static_cast<std::size_t>(e.server)] = true;
+        split = split || e.server < 0;  // something for a heal to undo
         break;
-      case FaultEvent::Kind::Connect:
-        e.server = pick(rng, n, [&](int i) { return isolated[static_cast<std::size_t>(i)]; });
+      case kConnect:
+        e.server = pick(rng, n, [&](int i) { return at(isolated, i); });
         isolated[static_cast<std::size_t>(e.server)] = false;
         break;
-      case FaultEvent::Kind::Partition: {
+      case kPartition: {
         // Two sides, now and then three; never all on one side.
         const int sides = rng.intn(4) == 0 ? 3 : 2;
         do {
@@ -99,23 +107,33 @@ Schedule generate(std::uint64_t seed) {
         split = true;
         break;
       }
-      case FaultEvent::Kind::Heal:
+      case kHeal:
         isolated.assign(static_cast<std::size_t>(n), false);
         split = false;
         break;
-      case FaultEvent::Kind::Crash:
-        e.server = pick(rng, n, [&](int i) { return alive[static_cast<std::size_t>(i)]; });
-        if (e.server < 0) continue;
-        alive[static_cast<std::size_t>(e.server)] = false;
+      case kCrash:
+        e.server = leader ? FaultEvent::kLeader : pick(rng, n, [&](int i) { return at(alive, i); });
+        if (e.server == -1) continue;
+        if (e.server >= 0) alive[static_cast<std::size_t>(e.server)] = false;
+        leaderCrashes += e.server < 0;
         break;
-      case FaultEvent::Kind::Restart:
-        e.server = pick(rng, n, [&](int i) { return !alive[static_cast<std::size_t>(i)]; });
+      case kRestart:
+        // A server known to be down, else any (the crashed leader, or a reboot).
+        e.server = pick(rng, n, [&](int i) { return !at(alive, i); });
+        if (e.server < 0) {
+          e.server = rng.intn(n);
+          leaderCrashes--;
+        }
         alive[static_cast<std::size_t>(e.server)] = true;
         break;
-      case FaultEvent::Kind::Unreliable:
+      case kReboot:
+        e.server = leader ? FaultEvent::kLeader : pick(rng, n, [&](int i) { return at(alive, i); });
+        if (e.server == -1) continue;
+        break;
+      case kUnreliable:
         e.on = unreliable = !unreliable;
         break;
-      case FaultEvent::Kind::Reordering:
+      case kReordering:
         e.on = reordering = !reordering;
         break;
     }
@@ -125,7 +143,7 @@ Schedule generate(std::uint64_t seed) {
 }
 
 std::string describe(const FaultEvent& e) {
-  const std::string i = std::to_string(e.server);
+  const std::string i = e.server == FaultEvent::kLeader ? "leader" : std::to_string(e.server);
   switch (e.kind) {
     case FaultEvent::Kind::Isolate: return "isolate " + i;
     case FaultEvent::Kind::Connect: return "connect " + i;
@@ -257,10 +275,12 @@ Schedule parse(const std::string& text, const std::string& file) {
     const auto args = [&](std::size_t k) {
       if (w.size() != 3 + k) rd.error("'" + what + "' takes " + std::to_string(k) + " value(s)");
     };
-    const auto server = [&] { return static_cast<int>(rd.number(w[3], "server", 0, n - 1)); };
     if (what == "isolate" || what == "connect" || what == "crash" || what == "restart") {
       args(1);
-      e.server = server();
+      if (w[3] == "leader" && what != "connect")
+        e.server = FaultEvent::kLeader;
+      else
+        e.server = static_cast<int>(rd.number(w[3], "server", 0, n - 1));
       e.kind = what == "isolate"   ? FaultEvent::Kind::Isolate
                : what == "connect" ? FaultEvent::Kind::Connect
                : what == "crash"   ? FaultEvent::Kind::Crash

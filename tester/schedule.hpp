@@ -12,11 +12,15 @@
 //   servers 5                the cluster's size, 3 to 7
 //   snapshots on             the 2D applier (a snapshot every 10 entries), or off
 //   at 0.350 isolate 3       at 0.350 s after the start: disconnect server 3
+//   at 0.400 isolate leader  the same for the running server that claims to lead
+//                            in the highest term (nothing if none does); also
+//                            for crash and restart
 //   at 0.900 connect 3       put it back (on its side of any partition)
 //   at 1.200 partition 0 1 | 2 3 4   split the cluster (every server once)
 //   at 2.000 heal            one side again, every server connected
 //   at 2.500 crash 1         crash1(1): it keeps what it had persisted
 //   at 3.000 restart 1       start1(1), then on the network unless isolated
+//                            (of a running server: a crash and restart at once)
 //   at 3.500 unreliable on   drops and delays (off: reliable again)
 //   at 4.000 reordering on   long reordering of replies (off: none)
 //   stop 12.000              the faults end: everything is healed and restarted,
@@ -40,7 +44,8 @@ struct FaultEvent {
   enum class Kind { Isolate, Connect, Partition, Heal, Crash, Restart, Unreliable, Reordering };
   std::int64_t ms = 0;          // when, in milliseconds after the start
   Kind kind = Kind::Heal;
-  int server = -1;              // Isolate, Connect, Crash, Restart
+  int server = -1;              // Isolate, Connect, Crash, Restart; or kLeader
+  static constexpr int kLeader = -2;  // whoever leads in the highest term then
   bool on = false;              // Unreliable, Reordering
   std::vector<int> groupOf;     // Partition: each server's side, 0, 1, ...
   bool operator==(const FaultEvent&) const = default;
@@ -61,7 +66,7 @@ struct ScheduleError : std::runtime_error {
 };
 
 // A random schedule from seed alone (its own generator, not the run's): 3 or
-// 5 servers, 8 to 16 s of faults, an event every 0.1 to 1.5 s.
+// 5 servers, 10 to 30 s of faults, an event every 30 to 800 ms.
 Schedule generate(std::uint64_t seed);
 // The event as it reads after `at <time> ` ("partition 0 1 | 2 3 4").
 std::string describe(const FaultEvent& e);

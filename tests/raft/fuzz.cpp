@@ -103,6 +103,18 @@ class Quiet {
 // once the faults stop: one() gives a command 10 s to reach every server.
 constexpr int kLoadMinMs = 20, kLoadMaxMs = 150;
 
+// The running server that claims to lead in the highest term, or -1.
+int leaderNow(Config& cfg) {
+  int leader = -1, term = -1;
+  for (int i = 0; i < cfg.n; i++) {
+    if (auto rf = cfg.rafts(i)) {
+      const auto st = rf->GetState();
+      if (st.isLeader && st.term > term) leader = i, term = st.term;
+    }
+  }
+  return leader;
+}
+
 // Plays s in a run of its own, in strict mode, and returns the result.
 // `title` goes into the tester's title line.
 lab::Result play(const Schedule& s, const std::string& title) {
@@ -139,9 +151,16 @@ lab::Result play(const Schedule& s, const std::string& title) {
     });
 
     std::vector<bool> alive(static_cast<std::size_t>(n), true), isolated(static_cast<std::size_t>(n), false);
-    for (const FaultEvent& e : s.events) {
+    for (FaultEvent e : s.events) {
       const lab::Duration at = t0 + std::chrono::milliseconds(e.ms);
       if (at > lab::now()) lab::sleep_for(at - lab::now());
+      if (e.server == FaultEvent::kLeader) {
+        e.server = leaderNow(*cfg);
+        if (e.server < 0) {
+          cfg->note("fault: " + tester::describe(e) + ": no server claims to lead, nothing done");
+          continue;
+        }
+      }
       cfg->note("fault: " + tester::describe(e));
       const auto i = static_cast<std::size_t>(e.server);
       switch (e.kind) {
