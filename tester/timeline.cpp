@@ -235,7 +235,7 @@ void Timeline::rpc(const labrpc::CallEvent& ev) {
 // --- the file ------------------------------------------------------------------
 
 // Reads without the lock: only after the run, when every activity has ended.
-std::string Timeline::json(const std::string& testName, const lab::Result& r) const LAB_NO_TSA {
+std::string Timeline::json(const std::string& testName, const lab::Result& r, const std::string& replay) const LAB_NO_TSA {
   static const char* kinds[] = {"role",  "applied", "snapshot", "crash", "start",    "connect", "disconnect",
                                 "note",  "begin",   "end",      "one",   "one-done", "leader"};
   Out o;
@@ -243,6 +243,7 @@ std::string Timeline::json(const std::string& testName, const lab::Result& r) co
   o.s += '{';
   o.key("test"), o.str(testName);
   o.key("seed"), o.str(std::to_string(r.seed));
+  o.key("replay"), o.str(replay);
   o.key("backend"), o.str(lab::backend());
   o.key("outcome"), o.str(lab::to_string(r.outcome));
   o.key("n"), o.num(n_);
@@ -289,7 +290,7 @@ std::string Timeline::json(const std::string& testName, const lab::Result& r) co
   return o.s;
 }
 
-std::string Timeline::write(const std::string& testName, const lab::Result& r) const {
+std::string Timeline::write(const std::string& testName, const lab::Result& r, const std::string& replay) const {
   const char* dirEnv = std::getenv("LAB_VIS_DIR");
   std::filesystem::path dir = dirEnv && *dirEnv ? dirEnv : "build/timelines";
   std::error_code ec;
@@ -304,7 +305,7 @@ std::string Timeline::write(const std::string& testName, const lab::Result& r) c
     std::printf("timeline: cannot write %s\n", path.c_str());
     return "";
   }
-  f << page.substr(0, at) << json(testName, r) << page.substr(at + marker.size());
+  f << page.substr(0, at) << json(testName, r, replay) << page.substr(at + marker.size());
   f.close();
   if (!f) {
     std::printf("timeline: cannot write %s\n", path.c_str());
@@ -313,7 +314,7 @@ std::string Timeline::write(const std::string& testName, const lab::Result& r) c
   return path.string();
 }
 
-std::string Timeline::finishRun(const std::string& testName, const lab::Result& r) {
+std::string Timeline::finishRun(const std::string& testName, const lab::Result& r, const std::string& replay) {
   std::shared_ptr<Timeline> tl = std::move(current);
   current.reset();
   if (!tl) return "";
@@ -324,7 +325,7 @@ std::string Timeline::finishRun(const std::string& testName, const lab::Result& 
     raftapi::set_reporter(nullptr);
   }
   if (!tl->on() || (r.ok() && vis() != "always")) return "";
-  std::string path = tl->write(testName, r);
+  std::string path = tl->write(testName, r, replay);
   if (!path.empty()) std::printf("timeline: %s\n", path.c_str());
   std::fflush(stdout);
   return path;

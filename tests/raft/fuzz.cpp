@@ -220,8 +220,9 @@ lab::Result play(const Schedule& s, const std::string& title) {
   });
 }
 
-// Plays s as a test does: the seed line, the run, the timeline, the trace line.
-lab::Result playRecorded(const Schedule& s, const std::string& title) {
+// Plays s as a test does: the seed line, the run, the timeline (whose page
+// shows `replay`), the trace line.
+lab::Result playRecorded(const Schedule& s, const std::string& title, const std::string& replay) {
   const auto seed = static_cast<unsigned long long>(s.seed);
   if (std::string_view(lab::backend()) == "sim")
     std::printf("seed %llu (sim backend): LAB_SEED=%llu replays this run\n", seed, seed);
@@ -232,7 +233,7 @@ lab::Result playRecorded(const Schedule& s, const std::string& title) {
   lab::Result r = play(s, title);
   std::printf("trace %016llx (%llu lines)\n", static_cast<unsigned long long>(r.trace_hash),
               static_cast<unsigned long long>(r.trace_lines));
-  tester::Timeline::finishRun(title, r);
+  tester::Timeline::finishRun(title, r, replay);
   return r;
 }
 
@@ -243,6 +244,12 @@ lab::Result playQuietly(const Schedule& s) {
   lab::Result r = play(s, "seed" + std::to_string(s.seed));
   tester::Timeline::finishRun("", r);
   return r;
+}
+
+// The command that plays the schedule file at path with this binary.
+std::string replayCommand(const std::string& path) {
+  return "LAB_FUZZ_SCHEDULE=" + path + " " + boost::unit_test::framework::master_test_suite().argv[0] +
+         " --run_test=Fuzz/Replay";
 }
 
 std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
@@ -277,6 +284,20 @@ Schedule shrink(Schedule s, int maxRuns, int& runs) {
     if (smaller) continue;
     if (chunk == 1) break;
     parts = std::min(parts * 2, size);
+  }
+  // Then the end of the faults, as early as it will go (by halves) while
+  // the run still fails: a failure long before `stop` needs no more.
+  std::int64_t lo = s.events.empty() ? 1 : s.events.back().ms + 1, hi = s.stopMs;
+  while (lo < hi && runs < maxRuns) {
+    Schedule c = s;
+    c.stopMs = lo + (hi - lo) / 2;
+    runs++;
+    if (!playQuietly(c).ok()) {
+      s = c;
+      hi = c.stopMs;
+    } else {
+      lo = c.stopMs + 1;
+    }
   }
   return s;
 }
@@ -326,13 +347,14 @@ BOOST_AUTO_TEST_CASE(Search) {
     std::ofstream(path) << tester::format(
         small, {"A fault schedule that fails, shrunk by the fuzzer (tests/raft/fuzz.cpp) from seed " +
                     std::to_string(s.seed) + "'s " + std::to_string(s.events.size()) + " faults.",
-                "Replay: make lab TEST=Fuzz/Replay LAB_FUZZ_SCHEDULE=" + path,
+                "Replay: " + replayCommand(path),
+                "(for the tree's own Raft: make lab TEST=Fuzz/Replay LAB_FUZZ_SCHEDULE=" + path + ")",
                 "first failure: " + firstFailure(r), "this schedule's: " + firstFailure(again)});
     std::printf("fuzz: wrote %s\n", path.c_str());
     std::printf("%s", tester::format(small).c_str());
     std::fflush(stdout);
     // Once more, as Replay plays it, for the timeline and the full message.
-    const lab::Result shown = playRecorded(small, name);
+    const lab::Result shown = playRecorded(small, name, replayCommand(path));
     BOOST_FAIL("fuzz: seed " + std::to_string(s.seed) + " fails; shrunk to " + std::to_string(small.events.size()) +
                " faults in " + path + ":\n" + shown.summary());
   }
@@ -351,7 +373,7 @@ BOOST_AUTO_TEST_CASE(Replay) {
     BOOST_FAIL(e.what());
   }
   if (!env("LAB_SEED", "").empty()) s.seed = lab::seed_from_env();
-  const lab::Result r = playRecorded(s, std::filesystem::path(path).stem().string());
+  const lab::Result r = playRecorded(s, std::filesystem::path(path).stem().string(), replayCommand(path));
   LAB_REQUIRE_PASSED(r);
 }
 
