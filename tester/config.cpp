@@ -256,13 +256,16 @@ void Config::connect(int i) {
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
   tl_->connected(i, true);
-  // i's ends towards the connected peers (on i's side of a partition)
-  const auto side = [&](int j) { return connected_[static_cast<std::size_t>(j)] && group_[static_cast<std::size_t>(j)] == group_[static_cast<std::size_t>(i)]; };
+  // Only peers on i's side of a partition (all, unless partition() split them).
+  std::vector<bool> side(static_cast<std::size_t>(n));
   for (int j = 0; j < n; j++)
-    if (side(j)) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
+    side[static_cast<std::size_t>(j)] = connected_[static_cast<std::size_t>(j)] && group_[static_cast<std::size_t>(j)] == group_[static_cast<std::size_t>(i)];
+  // i's ends towards the connected peers
+  for (int j = 0; j < n; j++)
+    if (side[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
   // the connected peers' ends towards i
   for (int j = 0; j < n; j++)
-    if (side(j)) net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], true);
+    if (side[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], true);
 }
 
 // Sets every end between two started servers: enabled when both are

@@ -264,8 +264,9 @@ Schedule parse(const std::string& text, const std::string& file) {
   if (!haveStop) rd.error("no 'stop' line: the faults must end before the liveness check");
   const int n = s.servers;
   std::int64_t last = 0;
-  for (const auto& [line, w] : ats) {
-    rd.line = line;
+  for (const Pending& p : ats) {
+    const std::vector<std::string>& w = p.words;
+    rd.line = p.line;
     FaultEvent e;
     e.ms = rd.time(w[1]);
     if (e.ms < last) rd.error("time " + w[1] + " is before the previous event's");

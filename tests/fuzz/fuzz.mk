@@ -5,8 +5,9 @@
 #   make fuzz N=5000 FIRST=1000  other seeds
 #   make fuzz MUTANT=<name>      against a mutant of tests/mutants/ (built first)
 #   make fuzz IMPL=<name>        against tests/impls/<name>/
-#   make fuzz-smoke              make test's part: the file format's tests, 20
+#   make fuzz-smoke              make test's part: the file format's tests, 100
 #                                seeds, tests/fuzz/smoke.sched in both backends
+#                                and its determinism (a few seconds)
 #
 # The first failing seed is shrunk and saved as $(BUILD)/fuzz/<tag>-seed<N>.sched
 # (tag: the mutant, the impl or "reference"), with the command that replays
@@ -28,7 +29,7 @@ fuzz: deps
 fuzz-smoke:
 	@$(BUILD)/sim/raft_tests --run_test='Fuzz/Schedule_*' --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
 	  { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: the schedule format's tests failed"; exit 1; }
-	@$(FUZZ_RUN) LAB_FUZZ_SEEDS=20 $(BUILD)/sim/raft_tests --run_test=Fuzz/Search --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
+	@$(FUZZ_RUN) LAB_FUZZ_SEEDS=100 $(BUILD)/sim/raft_tests --run_test=Fuzz/Search --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
 	  { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: the search found a failure"; exit 1; }
 	@grep '^fuzz: .* seeds passed' $(BUILD)/fuzz-smoke.log
 	@for b in $(BACKENDS); do \
@@ -36,3 +37,4 @@ fuzz-smoke:
 	    { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: tests/fuzz/smoke.sched failed ($$b)"; exit 1; }; \
 	  echo "fuzz: tests/fuzz/smoke.sched replayed ($$b): passed"; \
 	done
+	@LAB_FUZZ_SCHEDULE=tests/fuzz/smoke.sched scripts/determinism-check $(BUILD)/sim/raft_tests Fuzz/Replay 1
