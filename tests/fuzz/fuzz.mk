@@ -7,7 +7,8 @@
 #   make fuzz IMPL=<name>        against tests/impls/<name>/
 #   make fuzz-smoke              make test's part: the file format's tests, 100
 #                                seeds, tests/fuzz/smoke.sched in both backends
-#                                and its determinism (a few seconds)
+#                                and its determinism, the other tests/fuzz/*.sched
+#                                (each fails a mutant) passed by the tree's Raft
 #
 # The first failing seed is shrunk and saved as $(BUILD)/fuzz/<tag>-seed<N>.sched
 # (tag: the mutant, the impl or "reference"), with the command that replays
@@ -36,5 +37,10 @@ fuzz-smoke:
 	  LAB_FUZZ_SCHEDULE=tests/fuzz/smoke.sched $(BUILD)/$$b/raft_tests --run_test=Fuzz/Replay --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
 	    { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: tests/fuzz/smoke.sched failed ($$b)"; exit 1; }; \
 	  echo "fuzz: tests/fuzz/smoke.sched replayed ($$b): passed"; \
+	done
+	@for f in $(filter-out tests/fuzz/smoke.sched,$(wildcard tests/fuzz/*.sched)); do \
+	  LAB_FUZZ_SCHEDULE=$$f $(BUILD)/sim/raft_tests --run_test=Fuzz/Replay --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
+	    { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: $$f failed"; exit 1; }; \
+	  echo "fuzz: $$f replayed (sim): passed"; \
 	done
 	@LAB_FUZZ_SCHEDULE=tests/fuzz/smoke.sched scripts/determinism-check $(BUILD)/sim/raft_tests Fuzz/Replay 1

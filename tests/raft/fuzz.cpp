@@ -99,8 +99,7 @@ class Quiet {
   int saved_ = -1;
 };
 
-// How often the client load acts, and how long the liveness check may take
-// once the faults stop: one() gives a command 10 s to reach every server.
+// The client load's pause between two rounds, drawn from this range.
 constexpr int kLoadMinMs = 20, kLoadMaxMs = 150;
 
 // The running server that claims to lead in the highest term, or -1.
@@ -154,14 +153,16 @@ lab::Result play(const Schedule& s, const std::string& title) {
     for (FaultEvent e : s.events) {
       const lab::Duration at = t0 + std::chrono::milliseconds(e.ms);
       if (at > lab::now()) lab::sleep_for(at - lab::now());
+      std::string what = "fault: " + tester::describe(e);
       if (e.server == FaultEvent::kLeader) {
         e.server = leaderNow(*cfg);
         if (e.server < 0) {
-          cfg->note("fault: " + tester::describe(e) + ": no server claims to lead, nothing done");
+          cfg->note(what + ": no server claims to lead, nothing done");
           continue;
         }
+        what += " (server " + std::to_string(e.server) + ")";
       }
-      cfg->note("fault: " + tester::describe(e));
+      cfg->note(what);
       const auto i = static_cast<std::size_t>(e.server);
       switch (e.kind) {
         case FaultEvent::Kind::Isolate:
