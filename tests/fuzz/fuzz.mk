@@ -7,7 +7,7 @@
 #   make fuzz IMPL=<name>        against tests/impls/<name>/
 #   make fuzz-smoke              make test's part: the file format's tests, 100
 #                                seeds, tests/fuzz/smoke.sched in both backends
-#                                and its determinism, the other tests/fuzz/*.sched
+#                                and its determinism; tests/mutants/fuzz/*.sched
 #                                (each fails a mutant) passed by the tree's Raft
 #
 # The first failing seed is shrunk and saved as $(BUILD)/fuzz/<tag>-seed<N>.sched
@@ -21,6 +21,7 @@ FUZZ_RUN = LAB_FUZZ_DIR=$(BUILD)/fuzz LAB_FUZZ_TAG=$(or $(MUTANT),$(IMPL),refere
 fuzz: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/sim/raft_tests $(if $(IMPL),$(FUZZ_BIN))
 	@mkdir -p $(BUILD)/fuzz
+	@[ -z "$(MUTANT)" ] || [ -x scripts/mutants ] || { echo "make fuzz MUTANT=: this is a student tree (the mutants are changes to the reference)" >&2; exit 2; }
 	@[ -z "$(MUTANT)" ] || scripts/mutants -n 0 --no-control --faithful-only --report $(BUILD)/fuzz/mutant-build.md \
 	  $(MUTANT) > $(BUILD)/fuzz/mutant-build.log 2>&1 || { tail -n 30 $(BUILD)/fuzz/mutant-build.log; exit 1; }
 	@$(FUZZ_RUN) LAB_FUZZ_SEEDS=$(or $(N),200) LAB_FUZZ_FIRST=$(or $(FIRST),1) \
@@ -38,7 +39,7 @@ fuzz-smoke:
 	    { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: tests/fuzz/smoke.sched failed ($$b)"; exit 1; }; \
 	  echo "fuzz: tests/fuzz/smoke.sched replayed ($$b): passed"; \
 	done
-	@for f in $(filter-out tests/fuzz/smoke.sched,$(wildcard tests/fuzz/*.sched)); do \
+	@for f in $(wildcard tests/mutants/fuzz/*.sched); do \
 	  LAB_FUZZ_SCHEDULE=$$f $(BUILD)/sim/raft_tests --run_test=Fuzz/Replay --color_output=no > $(BUILD)/fuzz-smoke.log 2>&1 || \
 	    { cat $(BUILD)/fuzz-smoke.log; echo "fuzz-smoke: $$f failed"; exit 1; }; \
 	  echo "fuzz: $$f replayed (sim): passed"; \
