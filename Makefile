@@ -13,6 +13,7 @@
 #   make stress     many runs in parallel (PART=2A or TEST=..., RUNS=20, WORKERS=2, MODE=sim|real)
 #   make corpus     the broken student Rafts of tests/corpus/: each one's message (also in make test)
 #   make mutants    the mutant catalogue (tests/mutants/): each classic bug's kill rate, faithful and strict
+#   make fuzz       the fault fuzzer: random fault schedules, a failure shrunk and saved (N=, MUTANT=, IMPL=)
 #   make porcupine-test  the linearizability checker: the corpus's answers, the viewer (also in make test)
 #   make porcupine-bench the checker's time per corpus history
 #   make handout    cut the student tree into build/handout (or DIR=...); teachers only
@@ -134,6 +135,8 @@ include porcupine/porcupine.mk
 include kvraft/kvraft.mk
 # The scripted scenarios of the paper's traps: make scripted (and a smoke in make test).
 include tests/raft/scripted.mk
+# The fault fuzzer: make fuzz, make fuzz-smoke (part of make test).
+include tests/fuzz/fuzz.mk
 
 # The binary make lab and make stress run.
 LAB_BIN = $(BUILD)/$(MODE)/$(if $(IMPL),impls/$(IMPL)/)$(or $(LAB_SUITE),raft_tests)
@@ -168,6 +171,7 @@ test: check-rules all
 	@$(MAKE) --no-print-directory porcupine-test
 	@[ ! -d tests/rsm ] || $(MAKE) --no-print-directory rsm-smoke
 	@$(MAKE) --no-print-directory scripted-smoke
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
 	  --report $(BUILD)/mutants/smoke.md heartbeat-without-commit applier-skips-on-relock
 

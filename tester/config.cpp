@@ -124,6 +124,7 @@ Config::Config(int n_, bool unreliable, bool /*snapshot*/)
   rafts_.resize(static_cast<std::size_t>(n));
   applyErr_.resize(static_cast<std::size_t>(n));
   connected_.assign(static_cast<std::size_t>(n), false);
+  group_.assign(static_cast<std::size_t>(n), 0);
   saved_.resize(static_cast<std::size_t>(n));
   endnames_.resize(static_cast<std::size_t>(n));
   logs_.resize(static_cast<std::size_t>(n));
@@ -279,13 +280,34 @@ void Config::connect(int i) {
   lab::MutexLock lk(mu_);
   connected_[static_cast<std::size_t>(i)] = true;
   tl_->connected(i, true);
+  // Only peers on i's side of a partition (all, unless partition() split them).
+  std::vector<bool> side(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; j++)
+    side[static_cast<std::size_t>(j)] = connected_[static_cast<std::size_t>(j)] && group_[static_cast<std::size_t>(j)] == group_[static_cast<std::size_t>(i)];
   // i's ends towards the connected peers
   for (int j = 0; j < n; j++)
-    if (connected_[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
+    if (side[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], true);
   // the connected peers' ends towards i
   for (int j = 0; j < n; j++)
-    if (connected_[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], true);
+    if (side[static_cast<std::size_t>(j)]) net_->Enable(endnames_[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)], true);
 }
+
+// Sets every end between two started servers: enabled when both are
+// connected and on the same side.
+void Config::partition(const std::vector<int>& groupOf) {
+  lab::MutexLock lk(mu_);
+  for (int i = 0; i < n; i++) group_[static_cast<std::size_t>(i)] = groupOf.at(static_cast<std::size_t>(i));
+  for (int i = 0; i < n; i++) {
+    const auto ii = static_cast<std::size_t>(i);
+    if (endnames_[ii].empty()) continue;
+    for (int j = 0; j < n; j++) {
+      const auto jj = static_cast<std::size_t>(j);
+      net_->Enable(endnames_[ii][jj], connected_[ii] && connected_[jj] && group_[ii] == group_[jj]);
+    }
+  }
+}
+
+void Config::note(const std::string& text) { tl_->note(text); }
 
 // Takes peer i off the network, in both directions.
 void Config::disconnect(int i) {

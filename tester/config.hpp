@@ -83,6 +83,13 @@ class Config : public std::enable_shared_from_this<Config> {
   void disconnect(int i) LAB_EXCLUDES(mu_);
   void setunreliable(bool unrel) LAB_EXCLUDES(mu_);
   void setlongreordering(bool longrel) LAB_EXCLUDES(mu_);
+  // Beyond Go, for the fault fuzzer (tests/raft/fuzz.cpp): groupOf[i] is
+  // server i's side of a partition; two connected servers talk only when on
+  // the same side. All on one side (the start) is Go's network, and connect()
+  // keeps to the sides until the next partition().
+  void partition(const std::vector<int>& groupOf) LAB_EXCLUDES(mu_);
+  // A mark on the tester's lane of the failure timeline (a fault, a phase).
+  void note(const std::string& text);
   int rpcCount(int server) LAB_EXCLUDES(mu_);
   int rpcTotal() LAB_EXCLUDES(mu_);
   std::int64_t bytesTotal() LAB_EXCLUDES(mu_);
@@ -154,6 +161,7 @@ class Config : public std::enable_shared_from_this<Config> {
   std::vector<std::shared_ptr<raftapi::Raft>> everyRaft_ LAB_GUARDED_BY(mu_);  // alive until the run ends
   std::vector<std::string> applyErr_ LAB_GUARDED_BY(mu_);
   std::vector<bool> connected_ LAB_GUARDED_BY(mu_);
+  std::vector<int> group_ LAB_GUARDED_BY(mu_);  // partition(): each server's side
   std::vector<std::shared_ptr<persister::Persister>> saved_ LAB_GUARDED_BY(mu_);
   std::vector<std::vector<std::string>> endnames_ LAB_GUARDED_BY(mu_);
   std::map<std::string, std::pair<int, int>> routes_ LAB_GUARDED_BY(mu_);  // every end name made: (from, to)

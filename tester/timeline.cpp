@@ -164,6 +164,9 @@ void Timeline::oneStart(const std::string& cmd, int expectedServers) {
 void Timeline::oneDone(const std::string& cmd, int index) {
   if (on_) add(-1, Kind::OneDone, index, 0, clip(cmd));
 }
+void Timeline::note(const std::string& text) {
+  if (on_) add(-1, Kind::Annotate, 0, 0, clip(text));
+}
 void Timeline::leaderFound(int leader, int term) {
   if (on_) add(static_cast<std::int16_t>(leader), Kind::Leader, term, 0);
 }
@@ -204,7 +207,7 @@ void Timeline::rpc(const labrpc::CallEvent& ev) {
 // --- the file ------------------------------------------------------------------
 
 // Reads without the lock: only after the run, when every activity has ended.
-std::string Timeline::json(const std::string& testName, const lab::Result& r) const LAB_NO_TSA {
+std::string Timeline::json(const std::string& testName, const lab::Result& r, const std::string& replay) const LAB_NO_TSA {
   static const char* kinds[] = {"role",  "applied", "snapshot", "crash", "start",    "connect", "disconnect",
                                 "note",  "begin",   "end",      "one",   "one-done", "leader"};
   Out o;
@@ -212,6 +215,7 @@ std::string Timeline::json(const std::string& testName, const lab::Result& r) co
   o.s += '{';
   o.key("test"), o.str(testName);
   o.key("seed"), o.str(std::to_string(r.seed));
+  o.key("replay"), o.str(replay);
   o.key("backend"), o.str(lab::backend());
   o.key("outcome"), o.str(lab::to_string(r.outcome));
   o.key("n"), o.num(n_);
@@ -258,7 +262,7 @@ std::string Timeline::json(const std::string& testName, const lab::Result& r) co
   return o.s;
 }
 
-std::string Timeline::write(const std::string& testName, const lab::Result& r) const {
+std::string Timeline::write(const std::string& testName, const lab::Result& r, const std::string& replay) const {
   const char* dirEnv = std::getenv("LAB_VIS_DIR");
   std::filesystem::path dir = dirEnv && *dirEnv ? dirEnv : "build/timelines";
   std::error_code ec;
@@ -273,7 +277,7 @@ std::string Timeline::write(const std::string& testName, const lab::Result& r) c
     std::printf("timeline: cannot write %s\n", path.c_str());
     return "";
   }
-  f << page.substr(0, at) << json(testName, r) << page.substr(at + marker.size());
+  f << page.substr(0, at) << json(testName, r, replay) << page.substr(at + marker.size());
   f.close();
   if (!f) {
     std::printf("timeline: cannot write %s\n", path.c_str());
@@ -282,7 +286,7 @@ std::string Timeline::write(const std::string& testName, const lab::Result& r) c
   return path.string();
 }
 
-std::string Timeline::finishRun(const std::string& testName, const lab::Result& r) {
+std::string Timeline::finishRun(const std::string& testName, const lab::Result& r, const std::string& replay) {
   std::shared_ptr<Timeline> tl = std::move(current);
   current.reset();
   if (!tl) return "";
@@ -293,7 +297,7 @@ std::string Timeline::finishRun(const std::string& testName, const lab::Result& 
     raftapi::set_reporter(nullptr);
   }
   if (!tl->on() || (r.ok() && vis() != "always")) return "";
-  std::string path = tl->write(testName, r);
+  std::string path = tl->write(testName, r, replay);
   if (!path.empty()) std::printf("timeline: %s\n", path.c_str());
   std::fflush(stdout);
   return path;

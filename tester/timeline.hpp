@@ -61,6 +61,7 @@ class Timeline final : public raftapi::Reporter, public std::enable_shared_from_
   void oneStart(const std::string& cmd, int expectedServers);
   void oneDone(const std::string& cmd, int index);
   void leaderFound(int leader, int term);
+  void note(const std::string& text);  // a mark on the tester's lane
   // From labrpc's observer.
   void rpc(const labrpc::CallEvent& ev);
   // From Raft (raftapi/report.hpp).
@@ -70,7 +71,9 @@ class Timeline final : public raftapi::Reporter, public std::enable_shared_from_
   // After the run: for the process's current Timeline (if any), adds the
   // failures of r, writes the HTML file when r failed or LAB_VIS=always,
   // prints "timeline: <path>" and detaches the recorder. Returns the path or "".
-  static std::string finishRun(const std::string& testName, const lab::Result& r);
+  // `replay` is the command the page shows to run it again (default: the
+  // test by name, with its LAB_SEED).
+  static std::string finishRun(const std::string& testName, const lab::Result& r, const std::string& replay = "");
 
  private:
   enum class Kind : std::uint8_t {
@@ -102,8 +105,8 @@ class Timeline final : public raftapi::Reporter, public std::enable_shared_from_
   };
 
   void add(std::int16_t server, Kind kind, std::int32_t a, std::int32_t b, std::string text = {});
-  std::string json(const std::string& testName, const lab::Result& r) const;
-  std::string write(const std::string& testName, const lab::Result& r) const;
+  std::string json(const std::string& testName, const lab::Result& r, const std::string& replay) const;
+  std::string write(const std::string& testName, const lab::Result& r, const std::string& replay) const;
 
   const int n_;
   const bool on_;
