@@ -22,7 +22,7 @@ $(foreach v,$(VARIANTS),$(eval $(call kvraft_rules,$(v))))
 
 # make lab PART=4A (or 4C, or TEST=<a test of those parts>) runs the rsm
 # tests: the Makefile's LAB_BIN takes this binary when LAB_SUITE is set.
-LAB_SUITE = $(if $(filter 4A 4C,$(PART))$(filter %4A %4C,$(TEST)),rsm_tests)
+LAB_SUITE = $(if $(filter 4A 4C,$(PART))$(filter %4A %4C,$(TEST)),rsm_tests,$(if $(filter 4B,$(PART))$(filter %4B,$(TEST)),kvraft_tests))
 
 .PHONY: rsm-smoke
 rsm-smoke: deps
@@ -36,3 +36,29 @@ rsm-smoke: deps
 	@$(BUILD)/real/rsm_tests --report_level=short > $(BUILD)/real/rsm_smoke.log 2>&1 || \
 	  { tail -n 30 $(BUILD)/real/rsm_smoke.log; echo "FAILED: $(BUILD)/real/rsm_tests"; exit 1; }
 	@grep -m1 "test cases out of" $(BUILD)/real/rsm_smoke.log | sed "s/^ */rsm-smoke real: /"
+
+# The key/value service (4B): build/<variant>/kvraft_tests, on the rsm and
+# the reference Raft. The checker's objects are built per variant here (the
+# sim backend checks without threads).
+KV_SRC        := kvraft/server.cpp kvraft/client.cpp
+KVTEST_SRC    := $(wildcard kvtest/*.cpp)
+KV_TESTS      := $(wildcard tests/kvraft/*.cpp)
+KV_COMMON     := $(RSM_SRC) $(KVTESTER_SRC) $(KVTEST_SRC) $(KV_TESTS) $(PORCUPINE_SRC)
+# Student bugs, each a file that replaces one of the service's
+# (tests/kvraft/broken/<name>.cpp names the one it replaces on its first
+# line): build/<variant>/kvraft_tests_<name>; scripts/test-kv-broken runs them.
+KV_BROKEN     := $(basename $(notdir $(wildcard tests/kvraft/broken/*.cpp)))
+kv_replaced    = $(shell sed -n '1s|^// replaces \([^ ]*\).*|\1|p' tests/kvraft/broken/$(1).cpp)
+
+define kv_rules
+$(BUILD)/$(1)/obj/porcupine/viewer.o: porcupine/viewer.html
+$(BUILD)/$(1)/kvraft_tests: $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFTAPI) $(RAFT) $(KV_SRC) $(KV_COMMON) $(VERDICT))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+endef
+$(foreach v,$(VARIANTS),$(eval $(call kv_rules,$(v))))
+
+define kv_broken_rules
+$(BUILD)/$(1)/kvraft_tests_$(2): $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)/obj/%.o,$(RAFTAPI) $(RAFT) $(filter-out $(call kv_replaced,$(2)),$(KV_SRC)) tests/kvraft/broken/$(2).cpp $(KV_COMMON) $(VERDICT))
+	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
+endef
+$(foreach v,$(VARIANTS),$(foreach b,$(KV_BROKEN),$(eval $(call kv_broken_rules,$(v),$(b)))))
