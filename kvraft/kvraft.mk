@@ -8,6 +8,11 @@
 #   make lab PART=4A            the rsm tests of a part (4A, 4C) with make lab's report
 #   make rsm-smoke              two seeds of every rsm test in simulation and
 #                               one run in real time (part of make test)
+#   build/<variant>/kvraft_tests the key/value service's tests (4B)
+#   make lab PART=4B            them, with make lab's report
+#   make kv-smoke               two seeds of a few 4B tests in simulation, and
+#                               each student bug of tests/kvraft/broken/ with
+#                               its expected failure (part of make test)
 
 RSM_SRC       := $(wildcard kvraft/rsm/*.cpp)
 KVTESTER_SRC  := $(wildcard kvtester/*.cpp)
@@ -62,3 +67,24 @@ $(BUILD)/$(1)/kvraft_tests_$(2): $$($(1)_LIBOBJ) $$(patsubst %.cpp,$(BUILD)/$(1)
 	$$(CXX) $$($(1)_FLAGS) $$^ -o $$@ $(BOOST_TEST_LIB) $$($(1)_LIBS) $(LIBS)
 endef
 $(foreach v,$(VARIANTS),$(foreach b,$(KV_BROKEN),$(eval $(call kv_broken_rules,$(v),$(b)))))
+
+# Each student bug: the test it must fail, and the text of that failure.
+KV_BROKEN_TEST_clerk_no_errmaybe := TestPersistPartitionUnreliableLinearizable4B
+KV_BROKEN_WANT_clerk_no_errmaybe := history is not linearizable
+KV_SMOKE_TESTS := KV4B/TestBasic4B,TestUnreliable4B,TestOnePartition4B
+
+.PHONY: kv-smoke
+kv-smoke: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/sim/kvraft_tests $(foreach b,$(KV_BROKEN),$(BUILD)/sim/kvraft_tests_$(b))
+	@for s in 1 2; do \
+	  LAB_SEED=$$s $(BUILD)/sim/kvraft_tests --run_test=$(KV_SMOKE_TESTS) --report_level=short > $(BUILD)/sim/kv_smoke_$$s.log 2>&1 || \
+	    { tail -n 30 $(BUILD)/sim/kv_smoke_$$s.log; echo "FAILED: LAB_SEED=$$s $(BUILD)/sim/kvraft_tests --run_test=$(KV_SMOKE_TESTS)"; exit 1; }; \
+	  grep -m1 "test cases out of" $(BUILD)/sim/kv_smoke_$$s.log | sed "s/^ */kv-smoke seed $$s: /"; \
+	done
+	@$(foreach b,$(KV_BROKEN),\
+	  mkdir -p $(BUILD)/kv-broken; log=$(BUILD)/sim/kv_broken_$(b).log; page=$(BUILD)/kv-broken/$(b).html; rm -f $$page; \
+	  if LAB_SEED=1 VIS_FILE=$$page $(BUILD)/sim/kvraft_tests_$(b) --run_test=*/$(KV_BROKEN_TEST_$(b)) > $$log 2>&1; then \
+	    echo "FAILED: $(b) passed $(KV_BROKEN_TEST_$(b)) (log: $$log)"; exit 1; fi; \
+	  grep -q "$(KV_BROKEN_WANT_$(b))" $$log || { tail -n 20 $$log; echo "FAILED: $(b): no \"$(KV_BROKEN_WANT_$(b))\" (log: $$log)"; exit 1; }; \
+	  grep -q "info: wrote history visualization to $$page" $$log && [ -s $$page ] || { echo "FAILED: $(b): no viewer page $$page"; exit 1; }; \
+	  echo "kv-smoke: $(b) fails $(KV_BROKEN_TEST_$(b)) with \"$(KV_BROKEN_WANT_$(b))\" ($$page)";)
