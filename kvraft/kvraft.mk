@@ -45,7 +45,7 @@ rsm-smoke: deps
 # The key/value service (4B): build/<variant>/kvraft_tests, on the rsm and
 # the reference Raft. The checker's objects are built per variant here (the
 # sim backend checks without threads).
-KV_SRC        := kvraft/server.cpp kvraft/client.cpp
+KV_SRC        := $(wildcard kvraft/server.cpp kvraft/client.cpp)
 KVTEST_SRC    := $(wildcard kvtest/*.cpp)
 KV_TESTS      := $(wildcard tests/kvraft/*.cpp)
 KV_COMMON     := $(RSM_SRC) $(KVTESTER_SRC) $(KVTEST_SRC) $(KV_TESTS) $(PORCUPINE_SRC)

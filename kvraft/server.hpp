@@ -28,7 +28,7 @@ namespace kvraft {
 
 class KVServer : public rsm::StateMachine, public std::enable_shared_from_this<KVServer> {
  public:
-  explicit KVServer(int me) : me_(me) {}
+  explicit KVServer(int me) : me(me) {}
 
   // The RPC handlers.
   void Get(const rpc::GetArgs& args, rpc::GetReply* reply);
@@ -43,10 +43,10 @@ class KVServer : public rsm::StateMachine, public std::enable_shared_from_this<K
   std::shared_ptr<labrpc::Service> Service();
   void Kill();
 
+  const int me;
   std::shared_ptr<rsm::RSM> rsm;  // set once, by StartKVServer
 
  private:
-  const int me_;
   lab::Mutex mu_;
   // BEGIN SOLUTION 4B
   struct Entry {
