@@ -149,3 +149,119 @@ BOOST_AUTO_TEST_CASE(TestPersistPartitionUnreliableLinearizable4B) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(KV4C, *boost::unit_test::label("4C"))
+
+// A server cut off while the others trim their logs must catch up after the
+// heal, by InstallSnapshot in practice; the majority must trim its log even
+// though the minority does not answer.
+BOOST_AUTO_TEST_CASE(TestSnapshotRPC4C) {
+  const int NSRV = 3;
+  const int MAXRAFTSTATE = 1000;
+  runTest({"4C SnapshotsRPC", 0, NSRV, true, false, false, MAXRAFTSTATE, false}, [](const std::shared_ptr<Test>& t) {
+    auto& ts = *t->ts;
+    auto g = t->cfg->Group(Gid);
+    TestClerk ck = t->MakeClerk();
+
+    t->cfg->Begin("Test: InstallSnapshot RPC (4C)");
+
+    rpc::Tversion vera = ts.PutAtLeastOnce(ck, "a", "A", 0, -1);
+    ts.CheckGet(ck, "a", "A", vera);
+
+    rpc::Tversion verb = 0;
+    // Server 2 is cut off while 0 and 1 take fifty-odd Puts.
+    g->Partition({0, 1}, {2});
+    {
+      TestClerk ck1 = t->MakeClerkTo({0, 1});
+      for (int i = 0; i < 50; i++) ts.PutAtLeastOnce(ck1, std::to_string(i), std::to_string(i), 0, -1);
+      lab::sleep_for(kvtest::ElectionTimeout);
+      verb = ts.PutAtLeastOnce(ck1, "b", "B", 0, -1);
+    }
+
+    // 0 and 1 must have trimmed their logs without waiting for 2.
+    const int sz = g->LogSize();
+    if (sz > 8 * MAXRAFTSTATE)
+      lab::fail("logs were not trimmed (" + std::to_string(sz) + " > 8*" + std::to_string(MAXRAFTSTATE) + ")");
+
+    // A majority that needs server 2, which must first catch up.
+    rpc::Tversion verc = 0;
+    g->Partition({0, 2}, {1});
+    {
+      TestClerk ck1 = t->MakeClerkTo({0, 2});
+      verc = ts.PutAtLeastOnce(ck1, "c", "C", 0, -1);
+      ts.PutAtLeastOnce(ck1, "d", "D", 0, -1);
+      ts.CheckGet(ck1, "a", "A", vera);
+      ts.CheckGet(ck1, "b", "B", verb);
+      ts.CheckGet(ck1, "1", "1", 1);
+      ts.CheckGet(ck1, "49", "49", 1);
+    }
+
+    g->Partition({0, 1, 2}, {});
+
+    rpc::Tversion vere = ts.PutAtLeastOnce(ck, "e", "E", 0, -1);
+    ts.CheckGet(ck, "c", "C", verc);
+    ts.CheckGet(ck, "e", "E", vere);
+    ts.CheckGet(ck, "1", "1", 1);
+  });
+}
+
+// With one key, put again and again, the snapshot must stay small.
+BOOST_AUTO_TEST_CASE(TestSnapshotSize4C) {
+  const int MAXRAFTSTATE = 1000;
+  const int MAXSNAPSHOTSTATE = 500;
+  runTest({"4C snapshot size is reasonable", 0, 3, true, false, false, MAXRAFTSTATE, false},
+          [](const std::shared_ptr<Test>& t) {
+            auto& ts = *t->ts;
+            auto g = t->cfg->Group(Gid);
+            TestClerk ck = t->MakeClerk();
+            rpc::Tversion ver = 0;
+            for (int i = 0; i < 200; i++) {
+              ver = ts.PutAtLeastOnce(ck, "x", "0", ver, -1);
+              ts.CheckGet(ck, "x", "0", ver);
+              ver = ts.PutAtLeastOnce(ck, "x", "1", ver, -1);
+              ts.CheckGet(ck, "x", "1", ver);
+            }
+
+            const int sz = g->LogSize();
+            if (sz > 8 * MAXRAFTSTATE)
+              lab::fail("logs were not trimmed (" + std::to_string(sz) + " > 8*" + std::to_string(MAXRAFTSTATE) + ")");
+
+            const int ssz = g->SnapshotSize();
+            if (ssz > MAXSNAPSHOTSTATE)
+              lab::fail("snapshot too large (" + std::to_string(ssz) + " > " + std::to_string(MAXSNAPSHOTSTATE) + ")");
+          });
+}
+
+BOOST_AUTO_TEST_CASE(TestSpeed4C) {
+  runTest({"4C speed", 1, 3, true, false, false, 1000, false}, GenericTestSpeed);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotRecover4C) {
+  runTest({"4C restarts, snapshots, one client", 1, 5, true, true, false, 1000, false}, GenericTest);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotRecoverManyClients4C) {
+  runTest({"4C restarts, snapshots, many clients ", 20, 5, true, true, false, 1000, false}, GenericTest);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotUnreliable4C) {
+  runTest({"4C unreliable net, snapshots, many clients", 5, 5, false, false, false, 1000, false}, GenericTest);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotUnreliableRecover4C) {
+  runTest({"4C unreliable net, restarts, snapshots, many clients", 5, 5, false, true, false, 1000, false},
+          GenericTest);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotUnreliableRecoverConcurrentPartition4C) {
+  runTest({"4C unreliable net, restarts, partitions, snapshots, many clients", 5, 5, false, true, true, 1000, false},
+          GenericTest);
+}
+
+BOOST_AUTO_TEST_CASE(TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable4C) {
+  runTest({"4C unreliable net, restarts, partitions, snapshots, random keys, many clients", 15, 7, false, true, true,
+           1000, true},
+          GenericTest);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
