@@ -8,7 +8,7 @@
 #   make lab PART=4A            the rsm tests of a part (4A, 4C) with make lab's report
 #   make rsm-smoke              two seeds of every rsm test in simulation and
 #                               one run in real time (part of make test)
-#   build/<variant>/kvraft_tests the key/value service's tests (4B)
+#   build/<variant>/kvraft_tests the key/value service's tests (4B, and 4C)
 #   make lab PART=4B            them, with make lab's report
 #   make kv-smoke               two seeds of a few 4B tests in simulation, and
 #                               each student bug of tests/kvraft/broken/ with
@@ -26,8 +26,11 @@ endef
 $(foreach v,$(VARIANTS),$(eval $(call kvraft_rules,$(v))))
 
 # make lab PART=4A (or 4C, or TEST=<a test of those parts>) runs the rsm
-# tests: the Makefile's LAB_BIN takes this binary when LAB_SUITE is set.
-LAB_SUITE = $(if $(filter 4A 4C,$(PART))$(filter %4A %4C,$(TEST)),rsm_tests,$(if $(filter 4B,$(PART))$(filter %4B,$(TEST)),kvraft_tests))
+# tests, PART=4B (or TEST=<a 4B test, or a kv 4C test>) the key/value
+# service's: the Makefile's LAB_BIN takes this binary when LAB_SUITE is set.
+# (PART=4C stays the rsm's TestSnapshot4C; the service's 4C tests run with
+# build/<variant>/kvraft_tests --run_test=@4C.)
+LAB_SUITE = $(if $(filter 4B,$(PART))$(filter %4B,$(TEST))$(filter-out %TestSnapshot4C,$(filter %4C,$(TEST))),kvraft_tests,$(if $(filter 4A 4C,$(PART))$(filter %4A %4C,$(TEST)),rsm_tests))
 
 .PHONY: rsm-smoke
 rsm-smoke: deps
@@ -42,7 +45,7 @@ rsm-smoke: deps
 	  { tail -n 30 $(BUILD)/real/rsm_smoke.log; echo "FAILED: $(BUILD)/real/rsm_tests"; exit 1; }
 	@grep -m1 "test cases out of" $(BUILD)/real/rsm_smoke.log | sed "s/^ */rsm-smoke real: /"
 
-# The key/value service (4B): build/<variant>/kvraft_tests, on the rsm and
+# The key/value service (4B, 4C): build/<variant>/kvraft_tests, on the rsm and
 # the reference Raft. The checker's objects are built per variant here (the
 # sim backend checks without threads).
 KV_SRC        := $(wildcard kvraft/server.cpp kvraft/client.cpp)
