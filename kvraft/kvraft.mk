@@ -10,7 +10,7 @@
 #                               one run in real time (part of make test)
 #   build/<variant>/kvraft_tests the key/value service's tests (4B, and 4C)
 #   make lab PART=4B            them, with make lab's report
-#   make kv-smoke               two seeds of a few 4B tests in simulation, and
+#   make kv-smoke               two seeds of a few 4B and 4C tests in simulation, and
 #                               each student bug of tests/kvraft/broken/ with
 #                               its expected failure (part of make test)
 
@@ -74,7 +74,7 @@ $(foreach v,$(VARIANTS),$(foreach b,$(KV_BROKEN),$(eval $(call kv_broken_rules,$
 # Each student bug: the test it must fail, and the text of that failure.
 KV_BROKEN_TEST_clerk_no_errmaybe := TestPersistPartitionUnreliableLinearizable4B
 KV_BROKEN_WANT_clerk_no_errmaybe := history is not linearizable
-KV_SMOKE_TESTS := KV4B/TestBasic4B,TestUnreliable4B,TestOnePartition4B
+KV_SMOKE_TESTS := KV4B/TestBasic4B,TestUnreliable4B,TestOnePartition4B:KV4C/TestSnapshotRPC4C,TestSnapshotSize4C
 
 .PHONY: kv-smoke
 kv-smoke: deps
