@@ -5,7 +5,7 @@
 #   make lab        run the Raft lab tests (2A-2D) with the Go-style report
 #                   (simulation by default; MODE=real for real threads and time;
 #                    PART=2B or TEST=TestBackup2B to narrow it; PART=4A or 4C
-#                    for the rsm tests;
+#                    for the rsm tests, PART=4B for the key/value service;
 #                    LAB_EDITION=2025 or 2026 for those years' tests, parts 3A-3D;
 #                    IMPL=<name> for the Raft in tests/impls/<name>/)
 #   make test       build and run every test, in both backends
@@ -170,6 +170,7 @@ test: check-rules all
 	@[ ! -x scripts/test-hostile ] || scripts/test-hostile
 	@$(MAKE) --no-print-directory porcupine-test
 	@[ ! -d tests/rsm ] || $(MAKE) --no-print-directory rsm-smoke
+	@[ ! -d tests/kvraft ] || $(MAKE) --no-print-directory kv-smoke
 	@$(MAKE) --no-print-directory scripted-smoke
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@[ ! -x scripts/mutants ] || scripts/mutants --check --no-build -n 2 --no-control --fresh --require-kill \
@@ -238,7 +239,7 @@ endif
 # second run checks only what changed. Part of make test.
 TSA_SRC := $(LAB_COMMON) $(LAB_REAL) $(CORE) $(RAFTAPI) $(RAFT) $(RAFT_UNIT) $(TESTER) $(UNIT) $(RAFT_TESTS) \
            $(BENCH) tests/support/student_main.cpp $(IMPL_SRC) $(PORCUPINE_SRC) $(wildcard tests/porcupine/*.cpp) \
-           $(KVRAFT_SRC)
+           $(KVRAFT_SRC) $(KV_SRC) $(KVTEST_SRC) $(KV_TESTS)
 TSA_FLAGS := $(CXXSTD) -Wall -Wextra -Werror -Wthread-safety -Wthread-safety-beta -I. -DBOOST_TEST_DYN_LINK -fsyntax-only
 TSA_OK := $(patsubst %.cpp,build/tsa/%.ok,$(TSA_SRC)) $(patsubst %.cpp,build/tsa/sim/%.ok,$(LAB_SIM))
 build/tsa/sim/%.ok: %.cpp | deps

@@ -63,7 +63,7 @@ void Config::End() {
   std::fflush(stdout);
 }
 
-// Kills every service of every group, then ends the network. It runs in
+// Disables every client, kills every service of every group, then ends the network. It runs in
 // Cleanup's destructor, also while a failed test unwinds.
 void Config::Cleanup() {
   lab::CleanupScope scope;
@@ -72,6 +72,7 @@ void Config::Cleanup() {
     lab::MutexLock lk(mu_);
     groups = groups_;
   }
+  clnts_.cleanup();
   for (auto& [gid, g] : groups) g->cleanup();
   net_->Cleanup();
 }

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "kvtester/clnts.hpp"
 #include "kvtester/group.hpp"
 #include "lab/lab.hpp"
 #include "labrpc/labrpc.hpp"
@@ -46,6 +47,11 @@ class Config {
 
   const std::shared_ptr<labrpc::Network>& net() const { return net_; }
 
+  // Clients (clnts.hpp): any server, or only the named ones.
+  std::shared_ptr<Clnt> MakeClient() { return clnts_.MakeClient(); }
+  std::shared_ptr<Clnt> MakeClientTo(std::vector<std::string> srvs) { return clnts_.MakeClientTo(std::move(srvs)); }
+  void DeleteClient(const std::shared_ptr<Clnt>& c) { clnts_.DeleteClient(c); }
+
  private:
   lab::Mutex mu_;
   const std::shared_ptr<labrpc::Network> net_;
@@ -55,6 +61,7 @@ class Config {
   lab::Duration t0_{};
   int rpcs0_ = 0;
   std::atomic<int> ops_{0};
+  Clnts clnts_{net_};
 };
 
 // Go's Randstring: n random characters of URL-safe base64, from the run's seed.

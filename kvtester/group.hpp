@@ -54,6 +54,16 @@ class ServerGrp {
 
   int N() const { return n_; }
   std::string SrvName(int i) const { return ServerName(gid_, i); }
+  std::vector<std::string> SrvNames() const {
+    std::vector<std::string> v;
+    for (int i = 0; i < n_; i++) v.push_back(SrvName(i));
+    return v;
+  }
+  std::vector<std::string> SrvNamesTo(const std::vector<int>& to) const {
+    std::vector<std::string> v;
+    for (int i : to) v.push_back(SrvName(i));
+    return v;
+  }
   bool IsConnected(int i) LAB_EXCLUDES(mu_);
   std::vector<bool> GetConnected() LAB_EXCLUDES(mu_);
   int RpcCount(int i) { return net_->GetCount(SrvName(i)); }

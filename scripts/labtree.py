@@ -33,6 +33,8 @@ TEACHER_ONLY = [
     # Lab 4A's rsm is the reference whole, with no skeleton cut yet: kept
     # back, with its tests, until the handout cuts kvraft/rsm/ as a student path.
     "kvraft/rsm/", "tests/rsm/",
+    # Lab 4B's key/value server and Clerk likewise, with their tests.
+    "kvraft/server.hpp", "kvraft/server.cpp", "kvraft/client.hpp", "kvraft/client.cpp", "tests/kvraft/",
 ]
 
 # Build products and caches, wherever they are.
