@@ -10,8 +10,8 @@
 #                               one run in real time (part of make test)
 #   build/<variant>/kvraft_tests the key/value service's tests (4B, and 4C)
 #   make lab PART=4B            them, with make lab's report
-#   make kv-smoke               two seeds of a few 4B and 4C tests in simulation, and
-#                               each student bug of tests/kvraft/broken/ with
+#   make kv-smoke               two seeds of a few 4B and 4C tests in simulation, one
+#                               run of them in real time, and each student bug of tests/kvraft/broken/ with
 #                               its expected failure (part of make test)
 
 RSM_SRC       := $(wildcard kvraft/rsm/*.cpp)
@@ -84,6 +84,10 @@ kv-smoke: deps
 	    { tail -n 30 $(BUILD)/sim/kv_smoke_$$s.log; echo "FAILED: LAB_SEED=$$s $(BUILD)/sim/kvraft_tests --run_test=$(KV_SMOKE_TESTS)"; exit 1; }; \
 	  grep -m1 "test cases out of" $(BUILD)/sim/kv_smoke_$$s.log | sed "s/^ */kv-smoke seed $$s: /"; \
 	done
+	@$(MAKE) --no-print-directory -j$(JOBS) $(BUILD)/real/kvraft_tests
+	@$(BUILD)/real/kvraft_tests --run_test=$(KV_SMOKE_TESTS) --report_level=short > $(BUILD)/real/kv_smoke.log 2>&1 || \
+	  { tail -n 30 $(BUILD)/real/kv_smoke.log; echo "FAILED: $(BUILD)/real/kvraft_tests --run_test=$(KV_SMOKE_TESTS)"; exit 1; }
+	@grep -m1 "test cases out of" $(BUILD)/real/kv_smoke.log | sed "s/^ */kv-smoke real: /"
 	@$(foreach b,$(KV_BROKEN),\
 	  mkdir -p $(BUILD)/kv-broken; log=$(BUILD)/sim/kv_broken_$(b).log; page=$(BUILD)/kv-broken/$(b).html; rm -f $$page; \
 	  if LAB_SEED=1 VIS_FILE=$$page $(BUILD)/sim/kvraft_tests_$(b) --run_test=*/$(KV_BROKEN_TEST_$(b)) > $$log 2>&1; then \
