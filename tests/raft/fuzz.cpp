@@ -224,16 +224,9 @@ lab::Result play(const Schedule& s, const std::string& title) {
 // Plays s as a test does: the seed line, the run, the timeline (whose page
 // shows `replay`), the trace line.
 lab::Result playRecorded(const Schedule& s, const std::string& title, const std::string& replay) {
-  const auto seed = static_cast<unsigned long long>(s.seed);
-  if (std::string_view(lab::backend()) == "sim")
-    std::printf("seed %llu (sim backend): LAB_SEED=%llu replays this run\n", seed, seed);
-  else
-    std::printf("seed %llu (%s backend): real time: the seed fixes random choices, not the schedule\n", seed,
-                lab::backend());
-  std::fflush(stdout);
+  labtest::announce_seed(s.seed);
   lab::Result r = play(s, title);
-  std::printf("trace %016llx (%llu lines)\n", static_cast<unsigned long long>(r.trace_hash),
-              static_cast<unsigned long long>(r.trace_lines));
+  labtest::announce_trace(r);
   tester::Timeline::finishRun(title, r, replay);
   return r;
 }

@@ -23,13 +23,9 @@
 
 namespace labtest {
 
-// Runs body with the seed from LAB_SEED (or a fresh one) and prints that seed,
-// so any run can be replayed.
-inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
-  opts.seed = lab::seed_from_env();
-  if (opts.test.empty() && boost::unit_test::framework::test_in_progress())
-    opts.test = boost::unit_test::framework::current_test_case().full_name();
-  const auto seed = static_cast<unsigned long long>(opts.seed);
+// The line before a run that says its seed and whether it replays.
+inline void announce_seed(std::uint64_t s) {
+  const auto seed = static_cast<unsigned long long>(s);
   // Only the simulation replays a run from its seed.
   if (std::string_view(lab::backend()) == "sim")
     std::printf("seed %llu (sim backend): LAB_SEED=%llu replays this run\n", seed, seed);
@@ -37,11 +33,25 @@ inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
     std::printf("seed %llu (%s backend): real time: the seed fixes random choices, not the schedule\n", seed,
                 lab::backend());
   std::fflush(stdout);
-  lab::Result r = lab::run(opts, std::move(body));
-  // scripts/determinism-check compares this line between runs of one seed.
+}
+
+// The line after a run: its trace's hash, which scripts/determinism-check
+// compares between runs of one seed.
+inline void announce_trace(const lab::Result& r) {
   std::printf("trace %016llx (%llu lines)\n", static_cast<unsigned long long>(r.trace_hash),
               static_cast<unsigned long long>(r.trace_lines));
   std::fflush(stdout);
+}
+
+// Runs body with the seed from LAB_SEED (or a fresh one) and prints that seed,
+// so any run can be replayed.
+inline lab::Result run(std::function<void()> body, lab::Options opts = {}) {
+  opts.seed = lab::seed_from_env();
+  if (opts.test.empty() && boost::unit_test::framework::test_in_progress())
+    opts.test = boost::unit_test::framework::current_test_case().full_name();
+  announce_seed(opts.seed);
+  lab::Result r = lab::run(opts, std::move(body));
+  announce_trace(r);
   return r;
 }
 
