@@ -107,7 +107,7 @@ class ServerGrp {
   const int n_;
   const FstartServer mks_;
   std::vector<Server> srvs_ LAB_GUARDED_BY(mu_);
-  std::vector<bool> connected_ LAB_GUARDED_BY(mu_);  // whether each server is on the net
+  std::vector<bool> connected_ LAB_GUARDED_BY(mu_);  // per server: its links are up (ConnectOne) or cut
 };
 
 }  // namespace kvtester
